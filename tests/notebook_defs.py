@@ -1,0 +1,70 @@
+"""Import the functions and classes a notebook teaches, so tests can check the taught code itself.
+
+    ns = notebook_defs("01_neuron.ipynb")
+    ns.sigmoid(np.zeros(3))
+
+Only top-level imports, function and class definitions (and simple constant assignments in
+UPPER_CASE) from the notebook's code cells are run: no training, no plots, no widgets. A test of a
+notebook's NumPy code against PyTorch therefore tests exactly the code a student reads.
+"""
+
+import ast
+import types
+from pathlib import Path
+
+import nbformat
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _keep(node) -> bool:
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, ast.Assign):  # module constants such as ACTIVATIONS = {...}
+        return all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets)
+    return False
+
+
+def notebook_defs(name: str) -> types.SimpleNamespace:
+    """Run the definitions of ``notebooks/<name>`` in a fresh namespace and return it."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    ns: dict = {"__name__": f"notebook_{Path(name).stem}"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        src = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        tree = ast.parse(src)
+        tree.body = [node for node in tree.body if _keep(node)]
+        exec(compile(tree, f"{name}", "exec"), ns)
+    return types.SimpleNamespace(**{k: v for k, v in ns.items() if not k.startswith("__")})
+
+
+def taught_sources(name: str) -> dict:
+    """Source text of every top-level function/class a notebook defines: name -> source."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        src = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.parse(src).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                found[node.name] = ast.get_source_segment(src, node, padded=False)
+    return found
+
+
+def assert_same_source(notebook: str, module, names) -> None:
+    """Assert that ``notebook`` teaches exactly the code that ``module`` (a helpers module) exports.
+
+    The notebook is where a student reads a function; the helper is what later notebooks import.
+    This test is what keeps the two from drifting apart: change one, and it says which to update.
+    """
+    import inspect
+
+    taught = taught_sources(notebook)
+    for n in names:
+        assert n in taught, f"{notebook} no longer defines {n}(); it must teach {module.__name__}.{n}"
+        lib = inspect.getsource(getattr(module, n)).strip()
+        assert taught[n].strip() == lib, (
+            f"{n}() in {notebook} differs from {module.__name__}.{n}: copy the notebook's version into "
+            f"{module.__file__} (or the other way round) so the taught code and the reused code are one")

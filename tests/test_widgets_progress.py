@@ -1,0 +1,89 @@
+"""helpers.widgets and helpers.progress, without a browser (tests/test_browser.py moves real sliders)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets as widgets  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers.progress import TrainingLog, progress  # noqa: E402
+from helpers.widgets import dropdown, int_slider, interactive_plot, render, slider, sweep  # noqa: E402
+
+
+def draw(ax, w, f="sin"):
+    x = np.linspace(0, 6, 50)
+    ax.plot(x, w * getattr(np, f)(x))
+    return f"w = {w:.2f}"
+
+
+def test_slider_factories_validate():
+    s = slider("w", 1.0, -3, 3)
+    assert isinstance(s, widgets.FloatSlider) and s.continuous_update is False and s.step == pytest.approx(0.06)
+    assert isinstance(int_slider("n", 2, 1, 5), widgets.IntSlider)
+    with pytest.raises(ValueError, match="min < max"):
+        slider("w", 0, 1, 1)
+    with pytest.raises(ValueError, match="outside"):
+        slider("w", 5, 0, 1)
+    with pytest.raises(TypeError, match="ints"):
+        int_slider("n", 1.5, 0, 3)
+    with pytest.raises(ValueError, match="at least one option"):
+        dropdown("f", [])
+
+
+def test_render_returns_figure_and_text():
+    fig, text = render(draw, {"w": 2.0})
+    assert text == "w = 2.00" and fig.axes[0].lines
+    plt.close(fig)
+
+
+def test_interactive_plot_builds_controls_and_output():
+    ui = interactive_plot(draw, {"w": slider("w", 1.0, -3, 3), "f": dropdown("f", ["sin", "cos"])})
+    assert isinstance(ui, widgets.VBox) and isinstance(ui.children[-1], widgets.Output)
+
+
+def test_interactive_plot_rejects_mismatched_controls():
+    with pytest.raises(TypeError, match="no parameter"):
+        interactive_plot(draw, {"v": slider("v", 1.0, 0, 2)})
+    with pytest.raises(TypeError, match="value widget"):
+        interactive_plot(draw, {"w": widgets.Button()})
+    with pytest.raises(ValueError, match="non-empty"):
+        interactive_plot(draw, {})
+
+
+def test_sweep_draws_every_end_and_names_the_failing_one():
+    res = sweep(draw, {"w": slider("w", 1.0, -3, 3), "f": dropdown("f", ["sin", "cos"])})
+    assert set(res) == {("w", -3.0), ("w", 3.0), ("f", "sin"), ("f", "cos")}
+
+    def fragile(ax, w):
+        if w == 3:
+            raise ZeroDivisionError("boom")
+        ax.plot([0, 1], [0, w])
+
+    with pytest.raises(AssertionError, match="w=3"):
+        sweep(fragile, {"w": slider("w", 1.0, -3, 3)})
+
+    with pytest.raises(AssertionError, match="empty"):
+        sweep(lambda ax, w: None, {"w": slider("w", 1.0, -3, 3)})
+
+
+def test_training_log():
+    log = TrainingLog()
+    for loss in (1.0, 0.5):
+        log.log(loss=loss, acc=1 - loss)
+    assert log["loss"] == [1.0, 0.5] and log.last("acc") == 0.5
+    ax = log.plot(["loss"])
+    assert len(ax.lines) == 1
+    with pytest.raises(KeyError, match="logged so far"):
+        log["nope"]
+    with pytest.raises(ValueError, match="diverged"):
+        log.log(loss=float("nan"))
+    with pytest.raises(ValueError, match="at least one"):
+        log.log()
+    plt.close("all")
+
+
+def test_progress_iterates():
+    assert sum(progress(range(4), disable=True)) == 6
