@@ -4,7 +4,7 @@
     ns.sigmoid(np.zeros(3))
 
 Only top-level imports, function and class definitions (and simple constant assignments in
-UPPER_CASE) from the notebook's code cells are run: no training, no plots, no widgets. A test of a
+UPPER_CASE, longer than one letter) from the notebook's code cells are run: no training, no plots, no widgets. A test of a
 notebook's NumPy code against PyTorch therefore tests exactly the code a student reads.
 """
 
@@ -21,14 +21,18 @@ def _keep(node) -> bool:
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return True
     if isinstance(node, ast.Assign):  # module constants such as ACTIVATIONS = {...}
-        return all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets)
+        # (longer than one letter: `X = ...` is data, not a constant)
+        return all(isinstance(t, ast.Name) and t.id.isupper() and len(t.id) > 1 for t in node.targets)
     return False
 
 
 def notebook_defs(name: str) -> types.SimpleNamespace:
     """Run the definitions of ``notebooks/<name>`` in a fresh namespace and return it."""
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    ns: dict = {"__name__": f"notebook_{Path(name).stem}"}
+    import torch
+
+    # `device` is set by a notebook's first cells (not a definition); tests compare on the CPU
+    ns: dict = {"__name__": f"notebook_{Path(name).stem}", "device": torch.device("cpu")}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue

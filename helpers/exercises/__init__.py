@@ -5,7 +5,7 @@ A notebook's exercise cell looks like::
     def sigmoid_prime(z):
         ...  # your code here
 
-    check("01.sigmoid_prime", sigmoid_prime)
+    _ = check("01.sigmoid_prime", sigmoid_prime)  # `_ =`: check returns True/False, not worth printing
 
 ``check`` never raises, so a notebook with unattempted exercises still runs top to bottom.
 The checkers for notebook NN live in ``helpers/exercises/nbNN.py``; reference solutions live in
