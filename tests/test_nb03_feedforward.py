@@ -1,0 +1,209 @@
+"""Notebook 03's own NumPy code (the functions a student reads) against PyTorch, on more cases than the
+notebook shows: the MLP forward pass vs nn.Sequential for several architectures, activations and batch
+sizes (1 included), softmax / log-softmax / cross-entropy and its gradient vs torch on extreme logits,
+the parameter-count formula vs PyTorch, clear errors for shapes that do not chain, the hand-set XOR
+network, and the "many nets at once" trainer of the play section."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from notebook_defs import notebook_defs
+from torch import nn
+
+from helpers.checks import assert_close
+
+NB = notebook_defs("03_feedforward.ipynb")
+
+TORCH_ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity}
+ARCHITECTURES = [
+    ([1, 1], ["identity"]),
+    ([4, 3], ["sigmoid"]),
+    ([3, 4, 4, 2], ["relu", "relu", "identity"]),
+    ([64, 32, 10], ["tanh", "identity"]),
+    ([2, 8, 8, 8, 1], ["relu", "tanh", "relu", "sigmoid"]),
+    ([5, 1, 7, 3], ["tanh", "relu", "identity"]),  # a 1-unit bottleneck
+]
+BATCHES = [1, 2, 33]
+
+
+def reference_sequential(params, activations):
+    """nn.Sequential built here, independently of the notebook's to_torch: Linear weight = W.T."""
+    layers = []
+    for (W, b), act in zip(params, activations, strict=True):
+        lin = nn.Linear(*W.shape, dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W).T)
+            lin.bias.copy_(torch.from_numpy(b))
+        layers += [lin, TORCH_ACT[act]()]
+    return nn.Sequential(*layers)
+
+
+@pytest.mark.parametrize("batch", BATCHES)
+@pytest.mark.parametrize("sizes, acts", ARCHITECTURES, ids=lambda a: str(a))
+def test_mlp_forward_matches_nn_sequential(sizes, acts, batch):
+    rng = np.random.default_rng(batch)
+    params = NB.init_mlp(sizes, rng)
+    X = rng.normal(scale=2.0, size=(batch, sizes[0]))
+    ours = NB.mlp_forward(X, params, acts)
+    assert ours.shape == (batch, sizes[-1])
+    assert_close(f"MLP {sizes}", ours, reference_sequential(params, acts)(torch.from_numpy(X)), quiet=True)
+    # ... and the notebook's own copy into PyTorch agrees too
+    assert_close(f"to_torch {sizes}", ours, NB.to_torch(params, acts)(torch.from_numpy(X)), quiet=True)
+
+
+def test_init_mlp_shapes_and_scale():
+    rng = np.random.default_rng(0)
+    params = NB.init_mlp([100, 50, 3], rng)
+    assert [(W.shape, b.shape) for W, b in params] == [((100, 50), (50,)), ((50, 3), (3,))]
+    W1, b1 = params[0]
+    assert np.abs(W1).max() <= 0.1 and np.abs(b1).max() <= 0.1  # U(-1/sqrt(100), 1/sqrt(100))
+    assert W1.std() > 0.04  # really spread over that range, not all zeros
+    with pytest.raises(ValueError, match="at least 2 positive ints"):
+        NB.init_mlp([3], rng)
+    with pytest.raises(ValueError, match="at least 2 positive ints"):
+        NB.init_mlp([3, 0, 2], rng)
+
+
+def test_rows_are_independent():
+    """A batch is N examples side by side: each output row depends only on its own input row."""
+    rng = np.random.default_rng(1)
+    params = NB.init_mlp([6, 5, 4], rng)
+    X = rng.normal(size=(9, 6))
+    full = NB.mlp_forward(X, params, ["tanh", "identity"])
+    for i in [0, 4, 8]:
+        np.testing.assert_allclose(NB.mlp_forward(X[i:i + 1], params, ["tanh", "identity"]), full[i:i + 1])
+
+
+@pytest.mark.parametrize("sizes", [[2, 1], [1, 1, 1], [3, 4, 4, 2], [64, 64, 10], [784, 128, 64, 10],
+                                   [10, 300, 300, 300, 1]], ids=str)
+def test_count_params_matches_pytorch(sizes):
+    net = nn.Sequential(*[nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)])
+    assert NB.count_params(sizes) == sum(p.numel() for p in net.parameters())
+    assert NB.count_params(sizes) == sum(W.size + b.size for W, b in NB.init_mlp(sizes, np.random.default_rng(0)))
+
+
+# --- bad shapes are rejected with a message that says what is wrong -------------------------------
+
+def _params():
+    return NB.init_mlp([3, 4, 2], np.random.default_rng(2))
+
+
+@pytest.mark.parametrize("X, match", [
+    (np.ones(3), r"X must be 2-D \(N, d_in\).*got shape \(3,\).*reshape\(1, -1\)"),
+    (np.ones((2, 3, 1)), r"X must be 2-D"),
+    (np.ones((5, 7)), r"layer 1: W has shape \(3, 4\), so it expects 3 inputs, but X has 7 features"),
+])
+def test_bad_input_is_rejected(X, match):
+    with pytest.raises(ValueError, match=match):
+        NB.mlp_forward(X, _params(), ["relu", "identity"])
+
+
+def test_layers_that_do_not_chain_are_rejected():
+    (W1, b1), (W2, b2) = _params()
+    bad = [(W1, b1), (np.ones((5, 2)), b2)]  # layer 1 outputs 4 features, layer 2 expects 5
+    with pytest.raises(ValueError, match=r"layer 2: W has shape \(5, 2\), so it expects 5 inputs, "
+                                         r"but layer 1 outputs 4 features"):
+        NB.mlp_forward(np.ones((2, 3)), bad, ["relu", "identity"])
+
+
+def test_bad_bias_activation_count_and_name_are_rejected():
+    (W1, b1), (W2, b2) = _params()
+    X = np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"layer 1: W must be \(d_in, d_out\) and b \(d_out,\), got W \(3, 4\), "
+                                         r"b \(1, 4\)"):
+        NB.mlp_forward(X, [(W1, b1[None, :]), (W2, b2)], ["relu", "identity"])
+    with pytest.raises(ValueError, match="2 layers of weights but 1 activations"):
+        NB.mlp_forward(X, [(W1, b1), (W2, b2)], ["relu"])
+    with pytest.raises(ValueError, match="layer 2: unknown activation 'softmax'"):
+        NB.mlp_forward(X, [(W1, b1), (W2, b2)], ["relu", "softmax"])
+
+
+# --- linear layers collapse; activations prevent it ---------------------------------------------------
+
+def test_linear_layers_collapse_and_relu_does_not():
+    rng = np.random.default_rng(3)
+    W1, b1, W2, b2 = rng.normal(size=(4, 9)), rng.normal(size=9), rng.normal(size=(9, 3)), rng.normal(size=3)
+    X = rng.normal(size=(6, 4))
+    stacked = NB.mlp_forward(X, [(W1, b1), (W2, b2)], ["identity", "identity"])
+    np.testing.assert_allclose(NB.dense(X, W1 @ W2, b1 @ W2 + b2), stacked, rtol=1e-12, atol=1e-12)
+    X2 = rng.normal(size=(6, 4))
+    assert NB.affine_gap(lambda A: NB.mlp_forward(A, [(W1, b1), (W2, b2)], ["identity", "identity"]), X, X2) < 1e-10
+    assert NB.affine_gap(lambda A: NB.mlp_forward(A, [(W1, b1), (W2, b2)], ["relu", "identity"]), X, X2) > 0.1
+
+
+def test_hand_set_xor_network():
+    out = NB.mlp_forward(NB.X_XOR, NB.XOR_PARAMS, ["step", "step"])
+    np.testing.assert_array_equal(out[:, 0], NB.Y_XOR)
+
+
+# --- softmax, log-softmax, cross-entropy on extreme logits ---------------------------------------------
+
+EXTREME = [
+    np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0]]),
+    np.array([[1e4, 0.0, -1e4], [0.0, 0.0, 0.0]]),
+    np.array([[710.0, -745.0, 0.0, 3.0]]),                          # just past exp's overflow / underflow
+    np.random.default_rng(4).normal(scale=400.0, size=(7, 10)),
+    np.random.default_rng(5).normal(size=(1, 2)),                   # a batch of 1, two classes
+    np.full((3, 5), -3e5),                                          # all equal, hugely negative
+]
+
+
+@pytest.mark.parametrize("Z", EXTREME, ids=lambda z: f"{z.shape}")
+def test_softmax_family_matches_torch(Z):
+    y = np.arange(Z.shape[0]) % Z.shape[1]
+    Z_t = torch.tensor(Z, requires_grad=True)
+    loss_t = F.cross_entropy(Z_t, torch.tensor(y))
+    loss_t.backward()
+    P = NB.softmax(Z)
+    assert np.all(np.isfinite(P)) and np.allclose(P.sum(axis=1), 1.0)
+    assert np.all(np.isfinite(NB.log_softmax(Z)))
+    assert_close("softmax", P, torch.softmax(Z_t, dim=1), quiet=True)
+    assert_close("log_softmax", NB.log_softmax(Z), F.log_softmax(Z_t, dim=1), quiet=True)
+    assert_close("cross-entropy", NB.cross_entropy(Z, y), loss_t, quiet=True)
+    assert_close("cross-entropy grad", NB.cross_entropy_grad(Z, y), Z_t.grad, quiet=True)
+
+
+def test_softmax_does_not_modify_its_input_and_naive_one_breaks():
+    Z = np.array([[1000.0, 1001.0, 1002.0]])
+    Z_copy = Z.copy()
+    NB.softmax(Z), NB.log_softmax(Z), NB.cross_entropy_grad(Z, np.array([1]))
+    np.testing.assert_array_equal(Z, Z_copy)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(NB.softmax_naive(Z)).all()  # the lesson of the notebook: overflow gives nan
+
+
+def test_mse_and_sigmoid_match_torch():
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+    assert_close("mse", NB.mse(a, b), F.mse_loss(torch.from_numpy(a), torch.from_numpy(b)), quiet=True)
+    z = np.array([-1000.0, -40.0, -1.0, 0.0, 2.0, 40.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no warning even at +-1000
+        s = NB.sigmoid(z)
+    assert_close("sigmoid", s, torch.sigmoid(torch.from_numpy(z)), quiet=True)
+
+
+# --- the play section's trainer: M nets in one padded tensor are M independent nets --------------------
+
+def test_train_many_is_the_same_as_training_alone():
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-2, 2, size=(40, 1))
+    Y = np.sin(3 * X)
+    torch.manual_seed(0)
+    alone = NB.train_many(X, Y, F.mse_loss, [3], depth=2, steps=60)[0]
+    torch.manual_seed(0)  # net 0 draws its initial weights first, so it starts from the same weights
+    together = NB.train_many(X, Y, F.mse_loss, [3, 8, 1], depth=2, steps=60)
+    assert [W.shape for W, _ in together[1]] == [(1, 8), (8, 8), (8, 1)]
+    for (Wa, ba), (Wt, bt) in zip(alone, together[0], strict=True):
+        np.testing.assert_allclose(Wt, Wa, atol=1e-4)
+        np.testing.assert_allclose(bt, ba, atol=1e-4)
+    acts = ["tanh", "tanh", "identity"]
+    torch.manual_seed(0)
+    untrained = NB.train_many(X, Y, F.mse_loss, [8], depth=2, steps=0)[0]
+    assert NB.mse(NB.mlp_forward(X, together[1], acts), Y) < NB.mse(NB.mlp_forward(X, untrained, acts), Y) / 2
+
+
+def test_two_spirals():
+    X, y = NB.two_spirals(50, np.random.default_rng(8))
+    assert X.shape == (100, 2) and y.shape == (100,) and set(np.unique(y)) == {0, 1}
+    assert np.abs(X).max() < 1.5
