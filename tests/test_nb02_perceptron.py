@@ -1,0 +1,274 @@
+"""Notebook 02's own code (the functions a student reads) on more cases than the notebook shows: the NumPy
+perceptron and the PyTorch one produce the identical sequence of weights on separable and non-separable data,
+several learning rates and starts, XOR (never converges) and a 1-example dataset; predictions have the right
+shapes and match nn.Linear + heaviside; badly shaped inputs are rejected with a clear message; the exercises
+give the right feedback."""
+
+import numpy as np
+import pytest
+import torch
+from notebook_defs import notebook_defs
+
+from helpers.checks import assert_close
+
+NB = notebook_defs("02_perceptron.ipynb")
+
+X_GATE = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+GATES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0], "XOR": [0, 1, 1, 0]}
+
+
+def separable(n, d, seed, gap=0.1):
+    """n examples in d dimensions labelled by a random hyperplane, none closer than `gap` to it."""
+    rng = np.random.default_rng(seed)
+    w_true, b_true = rng.normal(size=d), rng.normal(scale=0.5)
+    X = rng.normal(size=(4 * n, d))
+    z = (X @ w_true + b_true) / np.linalg.norm(w_true)
+    X, z = X[np.abs(z) > gap][:n], z[np.abs(z) > gap][:n]
+    assert len(X) == n
+    return X, (z >= 0).astype(np.float64)
+
+
+def random_labels(n, d, seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), (rng.random(n) < 0.5).astype(np.float64)
+
+
+def iris_sepals():
+    from helpers import data
+
+    iris = data.load("iris")
+    X = iris.X[:, :2]
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    order = np.random.default_rng(0).permutation(len(X))
+    return X[order], (iris.y[order] == 0).astype(np.float64)
+
+
+DATASETS = {
+    "separable 2-D": lambda: separable(40, 2, 0),
+    "separable 1-D": lambda: separable(25, 1, 1),
+    "separable 5-D": lambda: separable(60, 5, 2),
+    "random labels 3-D": lambda: random_labels(30, 3, 3),
+    "XOR": lambda: (X_GATE, np.array(GATES["XOR"], dtype=np.float64)),
+    "AND": lambda: (X_GATE, np.array(GATES["AND"], dtype=np.float64)),
+    "one example, label 0": lambda: (np.array([[0.5, -2.0]]), np.array([0.0])),
+    "one example, label 1": lambda: (np.array([[0.5, -2.0]]), np.array([1.0])),
+    "three on a line": lambda: (np.array([[-1.0], [0.0], [1.0]]), np.array([0.0, 1.0, 0.0])),
+    "iris sepals": iris_sepals,
+}
+
+
+def assert_same_run(ours, theirs, name):
+    """Two Histories agree: the same updates, the same mistakes, and the same weights after every update."""
+    assert np.array_equal(ours.corrected, theirs.corrected), f"{name}: different examples were corrected"
+    assert np.array_equal(ours.mistakes, theirs.mistakes), f"{name}: different mistakes per epoch"
+    assert ours.converged == theirs.converged
+    assert_close(f"{name}: weights along the run", np.column_stack([ours.w, ours.b]),
+                 np.column_stack([theirs.w, theirs.b]), quiet=True)
+
+
+def assert_well_formed(h, n, d):
+    K = len(h.corrected)
+    assert h.w.shape == (K + 1, d) and h.b.shape == (K + 1,) and h.corrected.shape == (K,)
+    assert h.w.dtype == np.float64 and h.b.dtype == np.float64
+    assert h.mistakes.ndim == 1 and h.mistakes.sum() == K
+    assert np.all((h.corrected >= 0) & (h.corrected < n))
+    assert h.converged == (h.mistakes[-1] == 0)
+
+
+@pytest.mark.parametrize("lr", [0.01, 0.5, 1.0, 3.0])
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_numpy_and_pytorch_make_the_identical_sequence_of_weights(name, lr):
+    X, y = DATASETS[name]()
+    ours = NB.train_perceptron(X, y, lr=lr, num_epochs=40)
+    theirs = NB.train_perceptron_torch(X, y, lr=lr, num_epochs=40)
+    assert_well_formed(ours, *X.shape)
+    assert_well_formed(theirs, *X.shape)
+    assert_same_run(ours, theirs, name)
+
+
+@pytest.mark.parametrize("name", ["separable 2-D", "random labels 3-D", "XOR", "iris sepals"])
+def test_identical_from_a_nonzero_start(name):
+    X, y = DATASETS[name]()
+    w0, b0 = np.linspace(-1.0, 1.0, X.shape[1]), 0.3
+    ours = NB.train_perceptron(X, y, lr=0.1, num_epochs=30, w0=w0, b0=b0)
+    theirs = NB.train_perceptron_torch(X, y, lr=0.1, num_epochs=30, w0=w0, b0=b0)
+    assert_same_run(ours, theirs, name)
+    assert np.array_equal(ours.w[0], w0) and ours.b[0] == b0
+
+
+@pytest.mark.parametrize("name", ["separable 2-D", "separable 1-D", "separable 5-D", "AND", "iris sepals",
+                                  "one example, label 0", "one example, label 1"])
+def test_converges_on_separable_data_within_novikoffs_bound(name):
+    X, y = DATASETS[name]()
+    h = NB.train_perceptron(X, y, lr=1.0, num_epochs=1000)
+    assert h.converged and h.mistakes[-1] == 0
+    assert np.array_equal(NB.predict(X, h.w[-1], h.b[-1]), y)
+    assert NB.misclassified(h, X, y)[-1] == 0
+    # Novikoff: any plane with margin γ > 0 bounds the number of updates. The perceptron's own final line can
+    # touch an example (AND: (1, 1) ends up exactly on it, z = 0 counts as 1), so for AND we use x1 + x2 = 1.5.
+    w, b = (np.array([1.0, 1.0]), -1.5) if name == "AND" else (h.w[-1], h.b[-1])
+    if len(h.corrected):
+        bound, R, gamma = NB.novikoff_bound(X, y, w, b)
+        assert gamma > 0 and len(h.corrected) <= bound * (1 + 1e-9)   # (the 1-example case meets it exactly)
+
+
+def test_one_example_datasets():
+    X, y0 = DATASETS["one example, label 0"]()
+    h = NB.train_perceptron(X, y0)          # z = 0 says 1: one false alarm, then it is right
+    assert h.mistakes.tolist() == [1, 0] and h.corrected.tolist() == [0]
+    assert_close("after one update", np.append(h.w[-1], h.b[-1]), np.array([-0.5, 2.0, -1.0]), quiet=True)
+    h1 = NB.train_perceptron(X, np.array([1.0]))    # z = 0 already says 1: nothing to learn
+    assert h1.mistakes.tolist() == [0] and h1.w.shape == (1, 2) and len(h1.corrected) == 0
+
+
+def test_xor_never_converges_and_cycles():
+    X, y = DATASETS["XOR"]()
+    for lr in (0.1, 1.0):
+        h = NB.train_perceptron(X, y, lr=lr, num_epochs=50)
+        assert not h.converged and np.all(h.mistakes >= 1) and len(h.mistakes) == 50
+        ends = np.cumsum(h.mistakes)
+        assert np.array_equal(h.w[ends[-1]], h.w[ends[-2]]) and h.b[ends[-1]] == h.b[ends[-2]], "expected a cycle"
+        assert_same_run(h, NB.train_perceptron_torch(X, y, lr=lr, num_epochs=50), f"XOR lr={lr}")
+
+
+@pytest.mark.parametrize("name", ["separable 2-D", "random labels 3-D", "XOR", "iris sepals"])
+def test_from_zero_the_learning_rate_only_scales_the_weights(name):
+    X, y = DATASETS[name]()
+    ref = NB.train_perceptron(X, y, lr=1.0, num_epochs=20)
+    for lr in (0.25, 0.01, 7.0):
+        h = NB.train_perceptron(X, y, lr=lr, num_epochs=20)
+        assert np.array_equal(h.corrected, ref.corrected) and np.array_equal(h.mistakes, ref.mistakes)
+        assert_close(f"lr={lr}", np.column_stack([h.w, h.b]), lr * np.column_stack([ref.w, ref.b]), quiet=True)
+
+
+@pytest.mark.parametrize("gate", list(GATES))
+def test_the_trained_gates(gate):
+    y = np.array(GATES[gate], dtype=np.float64)
+    h = NB.train_perceptron(X_GATE, y, num_epochs=100)
+    assert h.converged == (gate != "XOR")
+
+
+def test_perceptron_update_changes_only_on_mistakes_and_moves_z_toward_the_right_side():
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        d = int(rng.integers(1, 6))
+        w, b, x, lr = rng.normal(size=d), float(rng.normal()), rng.normal(size=d), float(rng.uniform(0.01, 3))
+        z = x @ w + b
+        right = float(z >= 0)
+        w2, b2, e = NB.perceptron_update(w, b, x, right, lr)
+        assert e == 0 and np.array_equal(w2, w) and b2 == b
+        w3, b3, e = NB.perceptron_update(w, b, x, 1.0 - right, lr)
+        assert e == 1.0 - 2 * right
+        assert np.isclose((x @ w3 + b3) - z, lr * e * (x @ x + 1.0), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("n,d", [(1, 1), (1, 4), (7, 1), (6, 3), (50, 2)])
+def test_predict_shapes_and_values_match_nn_linear(n, d):
+    rng = np.random.default_rng(n * 10 + d)
+    X, w, b = rng.normal(size=(n, d)), rng.normal(size=d), float(rng.normal())
+    y_hat = NB.predict(X, w, b)
+    assert y_hat.shape == (n,) and y_hat.dtype == np.float64 and set(np.unique(y_hat)) <= {0.0, 1.0}
+    linear = torch.nn.Linear(d, 1, dtype=torch.float64)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor(w).reshape(1, d))
+        linear.bias.fill_(b)
+        ref = torch.heaviside(linear(torch.tensor(X)).squeeze(1), torch.ones(1, dtype=torch.float64))
+    assert_close("predict", y_hat, ref, quiet=True)
+    assert np.ndim(NB.predict(X[0], w, b)) == 0 and NB.predict(X[0], w, b) == y_hat[0]
+    assert NB.predict(X.tolist(), w.tolist(), b).tolist() == y_hat.tolist()     # lists are fine too
+
+
+def test_step_convention_at_zero():
+    assert NB.step(0.0) == 1.0 and NB.step(-0.0) == 1.0 and NB.step(-1e-300) == 0.0
+    assert NB.predict(np.zeros((3, 2)), np.zeros(2), 0.0).tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("X_shape,w_shape,b,match", [
+    ((5, 3), (3, 1), 0.0, r"w must be a 1-D vector of shape \(d,\), got shape \(3, 1\).*ravel"),
+    ((5, 3), (1, 3), 0.0, r"w must be a 1-D vector"),
+    ((5, 3), (), 0.0, r"w must be a 1-D vector"),
+    ((5, 3), (4,), 0.0, r"X must have shape \(N, 4\) or \(4,\).*got shape \(5, 3\)"),
+    ((2, 5, 3), (3,), 0.0, r"X must have shape \(N, 3\)"),
+    ((5, 3), (3,), np.zeros(5), r"b must be a scalar"),
+])
+def test_predict_rejects_bad_shapes(X_shape, w_shape, b, match):
+    with pytest.raises(ValueError, match=match):
+        NB.predict(np.ones(X_shape), np.ones(w_shape), b)
+
+
+@pytest.mark.parametrize("train", ["train_perceptron", "train_perceptron_torch"])
+@pytest.mark.parametrize("X,y,kwargs,match", [
+    (np.ones(4), np.ones(4), {}, r"X must have shape \(N, d\).*got shape \(4,\)"),
+    (np.ones((0, 2)), np.ones(0), {}, r"N >= 1"),
+    (np.ones((4, 2)), np.ones(3), {}, r"y must have shape \(4,\).*got shape \(3,\)"),
+    (np.ones((4, 2)), np.ones((4, 1)), {}, r"y must have shape \(4,\)"),
+    (np.ones((3, 2)), np.array([-1.0, 1.0, 1.0]), {}, r"labels must be 0 or 1.*\(y \+ 1\) / 2"),
+    (np.ones((3, 2)), np.ones(3), {"lr": 0.0}, r"lr > 0"),
+    (np.ones((3, 2)), np.ones(3), {"num_epochs": 0}, r"num_epochs >= 1"),
+])
+def test_training_rejects_bad_inputs(train, X, y, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        getattr(NB, train)(X, y, **kwargs)
+
+
+def test_training_rejects_a_start_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"w must be a 1-D vector"):
+        NB.train_perceptron(np.ones((3, 2)), np.ones(3), w0=np.ones((2, 1)))
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 3\)"):
+        NB.train_perceptron(np.ones((3, 2)), np.ones(3), w0=np.ones(3))
+
+
+def test_misclassified_and_margin():
+    X, y = DATASETS["separable 2-D"]()
+    h = NB.train_perceptron(X, y)
+    counts = NB.misclassified(h, X, y)
+    assert counts.shape == (len(h.corrected) + 1,)
+    for k in (0, len(counts) // 2, len(counts) - 1):
+        assert counts[k] == np.sum(NB.predict(X, h.w[k], h.b[k]) != y)
+    assert NB.margin(X, y, h.w[-1], h.b[-1]) > 0
+
+
+# ---- exercises: the reference solutions pass, typical mistakes get a specific message ---------------
+
+def test_exercise_feedback(capsys):
+    from helpers.exercises import check
+    from helpers.exercises.solutions.nb02 import SOLUTIONS
+
+    for key, answer in SOLUTIONS.items():
+        assert check(key, answer) is True, capsys.readouterr().out
+    capsys.readouterr()
+
+    sol = SOLUTIONS["02.logic_gates"]
+    wrong = [
+        ("02.one_update", (1, (1.5, -1.0), 1.0), "z = 1 − 4 + 0.5"),
+        ("02.one_update", (0, (1.0, -2.0), 0.5), "must update"),
+        ("02.one_update", (0, (0.5, -3.0), 0.0), "wrong way"),
+        ("02.one_update", (0, (2.0, 0.0), 1.5), "lr·(y − ŷ)·x"),
+        ("02.one_update", (0, (1.5, -1.0), 0.5), "bias learns too"),
+        ("02.one_update", (0, (1.5, -1.0, 0.0), 1.0), "shape (2,)"),
+        ("02.one_update", (0, 1), "three things"),
+        ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -1.0)}, "AND with w = (1, 1), b = -1"),
+        ("02.logic_gates", {**sol, "NOR": ((1.0, 1.0), -0.5)}, "NOR"),
+        ("02.logic_gates", {"AND": sol["AND"]}, "no entry for ['NAND', 'NOR']"),
+        ("02.logic_gates", {**sol, "NAND": ...}, "NAND is still empty"),
+        ("02.logic_gates", {**sol, "AND": (1.0, 1.0, -1.5)}, "pair (w, b)"),
+        ("02.logic_gates", [1, 2], "dict"),
+        ("02.separable", {**SOLUTIONS["02.separable"], "XOR": True}, "'XOR' is NOT linearly separable"),
+        ("02.separable", {**SOLUTIONS["02.separable"], "setosa vs the rest": False}, "IS linearly separable"),
+        ("02.separable", {**SOLUTIONS["02.separable"], "AND": "yes"}, "True or False"),
+        ("02.count_updates", (1, 3), "FIRST epoch"),
+        ("02.count_updates", (3, 12), "does not mean more updates"),
+        ("02.count_updates", (4, 4), "not 4 updates"),
+        ("02.count_updates", (3, 2), "not 2 updates"),
+    ]
+    for key, answer, message in wrong:
+        assert check(key, answer) is False, key
+        out = capsys.readouterr().out
+        assert "✗" in out and message in out, f"{key} with {answer!r}: {out}"
+
+    stubs = {"02.one_update": (..., ..., ...), "02.logic_gates": {"AND": ..., "NAND": ..., "NOR": ...},
+             "02.separable": dict.fromkeys(SOLUTIONS["02.separable"], ...), "02.count_updates": (..., ...)}
+    assert set(stubs) == set(SOLUTIONS)
+    for key, stub in stubs.items():      # the notebook's stubs count as "not attempted"
+        assert check(key, stub) is False
+        assert "not attempted yet" in capsys.readouterr().out
