@@ -9,7 +9,8 @@ import numpy as np
 
 from helpers.checks import to_numpy
 
-__all__ = ["CLASS_COLORS", "CLASS_MARKERS", "use_course_style", "curves", "decision_boundary", "image_grid", "feature_maps", "heatmap",
+__all__ = ["CLASS_COLORS", "CLASS_MARKERS", "use_course_style", "curves", "decision_boundary", "image_grid",
+           "feature_maps", "heatmap",
            "confusion_matrix", "function_plot"]
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
