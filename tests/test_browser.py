@@ -1,0 +1,700 @@
+"""Real-browser test: every widget notebook runs in JupyterLab and its sliders and dropdowns redraw.
+
+For each ``notebooks/*.ipynb`` whose code uses ipywidgets, a headless Chromium (Playwright) opens
+the notebook in a real JupyterLab, runs all cells, then moves every slider (ArrowRight, End, Home)
+and picks other options of every dropdown. It checks that
+
+- every cell ran, no cell shows a traceback, and every widget really rendered (ipywidgets'
+  JupyterLab extension is active: no "Error displaying widget");
+- after each move the figure (``<img>``) or text of the widget group's Output changed, and at both
+  ends of a slider it still draws something and shows no error (each slider is then typed back to
+  its own value, so that the next control is tested from the notebook's setting);
+- the kernel sent no error message at all, even for an Output that is never displayed.
+
+JupyterLab serves a temporary copy of ``notebooks/`` (autosave cannot touch the committed files)
+with its config, data, runtime, settings and workspaces in temporary directories, offline (no news,
+no update check, no extension manager lookups).
+
+Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``; never ``playwright
+install``). Without it the test is skipped, except when ``CI=true`` where it fails. Environment:
+
+- ``BROWSER_TEST_NOTEBOOKS``: another notebooks directory (default: the repo's ``notebooks/``)
+- ``BROWSER_TEST_RUN_ALL_S``: how long Run All may take per notebook (default 240 s)
+- ``CHROMIUM``: another Chromium executable (default: /usr/bin/chromium)
+
+Run: ``pytest -m browser tests/test_browser.py`` (about 1-2 minutes per notebook on 2 idle cores).
+On a failure the message names the notebook, the control (its description) and the move, with a
+screenshot path; the JupyterLab log is printed with the test's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = Path(os.environ.get("BROWSER_TEST_NOTEBOOKS", REPO / "notebooks")).resolve()
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# Generous timeouts: each notebook takes about a minute to run on 2 CPU cores.
+SERVER_START_S = 120
+OPEN_NOTEBOOK_S = 180
+RUN_ALL_S = int(os.environ.get("BROWSER_TEST_RUN_ALL_S", 240))  # raise it on a busy machine
+REDRAW_S = 15
+MAX_DROPDOWN_OPTIONS = 4  # other options tried per dropdown (helpers.widgets.sweep tries all, offline)
+
+pytestmark = pytest.mark.browser
+
+WIDGET_CODE = re.compile(r"\bipywidgets\b|\bwidgets\.|helpers\.widgets|\binteractive_plot\b")
+
+
+def widget_notebooks(directory: Path) -> list[Path]:
+    """The notebooks in ``directory`` with a code cell that uses ipywidgets."""
+    found = []
+    for path in sorted(directory.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        if any(c.cell_type == "code" and WIDGET_CODE.search(c.source) for c in nb.cells):
+            found.append(path)
+    return found
+
+
+WIDGET_NOTEBOOKS = widget_notebooks(NOTEBOOKS_DIR) if NOTEBOOKS_DIR.is_dir() else []
+
+
+def skip_or_fail(reason: str):
+    """Skip on a developer machine, fail in CI: CI must never pass by silently skipping."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------------------------
+# JupyterLab server
+# --------------------------------------------------------------------------------------------
+
+# Settings that keep JupyterLab quiet, offline and predictable. windowingMode "none" keeps every
+# cell in the DOM (the default only renders what is near the viewport), autosave off is a second
+# guard on top of serving a copy.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "kernelShutdown": True},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False,
+                                                    "doNotDisturbMode": True},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/extensionmanager-extension/plugin": {"enabled": False},
+}
+
+
+@dataclass
+class LabServer:
+    url: str
+    token: str
+    log_path: Path
+    proc: subprocess.Popen
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_notebooks(dest: Path) -> Path:
+    """Copy the notebooks to ``dest/notebooks``, outputs cleared and kernel set to ``python3``.
+
+    Cleared outputs: stale widget outputs of a committed notebook would say "model not found".
+    Kernel ``python3``: the venv's kernel, and no "Select Kernel" dialog for an unknown name.
+    ``dest/data`` links to the repo's data so that ``../data`` paths resolve as in the repo.
+    """
+    copy = dest / "notebooks"
+    shutil.copytree(NOTEBOOKS_DIR, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for path in copy.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, path)
+    data = NOTEBOOKS_DIR.parent / "data"
+    if data.is_dir():
+        (dest / "data").symlink_to(data)
+    return copy
+
+
+def lab_environment(home: Path) -> dict:
+    """Environment with every Jupyter/IPython directory in ``home``: nothing of the user's is read."""
+    env = dict(os.environ)
+    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
+        env[var] = str(home / sub)
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    env["JUPYTER_PLATFORM_DIRS"] = "1"  # silences jupyter_core's deprecation warning
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def write_lab_settings(settings_dir: Path) -> None:
+    for plugin, values in LAB_SETTINGS.items():
+        path = settings_dir / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+def lab_command(root_dir: Path, home: Path, port: int, token: str) -> list[str]:
+    return [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
+        "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",  # CI containers run as root
+        "--ServerApp.terminals_enabled=False",
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: commands and kernel status
+        f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+    ]
+
+
+def wait_until_serving(server: LabServer) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            pytest.fail(f"JupyterLab exited with code {server.proc.returncode}:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/api/status?token={server.token}", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"JupyterLab did not answer within {SERVER_START_S} s:\n{server.log_tail()}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM lets JupyterLab shut its kernels down; then kill whatever is left of its group."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    """A JupyterLab on 127.0.0.1 serving a temporary copy of the notebooks; its log in lab/jupyterlab.log."""
+    home = tmp_path_factory.mktemp("lab")
+    root_dir = copy_notebooks(home / "course")
+    write_lab_settings(home / "settings")
+    port, token = free_port(), secrets.token_hex(16)
+    log_path = home / "jupyterlab.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(lab_command(root_dir, home, port, token), stdout=log, stderr=subprocess.STDOUT,
+                                env=lab_environment(home), cwd=root_dir, start_new_session=True)
+    server = LabServer(f"http://127.0.0.1:{port}", token, log_path, proc)
+    try:
+        wait_until_serving(server)
+        yield server
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium with a fresh, empty profile (Playwright's default)."""
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"{CHROMIUM} not found: install it with `apt-get install chromium`")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("the Python package playwright is not installed")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+# --------------------------------------------------------------------------------------------
+# In-page helpers (JavaScript), injected into every page as window.__bt
+# --------------------------------------------------------------------------------------------
+
+PAGE_HELPERS = r"""
+window.__bt = {
+  CONTROLS: '.widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-radio, .widget-checkbox,'
+          + ' .widget-text, .widget-textarea, .widget-button, .widget-play',
+  WIDGET_ERRORS: ['Error displaying widget', 'Failed to load model class', 'model not found'],
+  kernelErrors: [],   // every error the kernel sent, with the phase of the test it came in
+  phase: 'opening',
+
+  panel(path) {
+    const app = window.jupyterapp;
+    if (!app) return null;
+    for (const w of app.shell.widgets('main')) if (w.context && w.context.path === path) return w;
+    return null;
+  },
+  kernelStatus(path) {
+    const p = this.panel(path);
+    const k = p && p.sessionContext.session && p.sessionContext.session.kernel;
+    return k ? k.status : 'no kernel';
+  },
+  // Listen to everything the kernel sends: errors inside an Output that is never displayed
+  // (e.g. interactive_output's own Output) are caught here and nowhere else.
+  watchKernel(path) {
+    this.panel(path).sessionContext.iopubMessage.connect((_, msg) => {
+      const c = msg.content, type = msg.header.msg_type;
+      if (type === 'error') this.kernelErrors.push({phase: this.phase, error: `${c.ename}: ${c.evalue}`});
+      if (type === 'stream' && c.name === 'stderr' && /Traceback/.test(c.text))
+        this.kernelErrors.push({phase: this.phase, error: c.text.trim().split('\n').pop()});
+    });
+  },
+  startRunAll(path) {
+    const app = window.jupyterapp, p = this.panel(path);
+    app.shell.activateById(p.id);  // notebook commands act on the current notebook
+    this.runAll = undefined;
+    app.commands.execute('notebook:run-all-cells').then(
+      ok => { this.runAll = {ok: ok !== false}; }, e => { this.runAll = {error: String(e)}; });
+  },
+  codeCells(path) {
+    return this.panel(path).content.widgets.filter(c => c.model.type === 'code');
+  },
+  prompt(cell) {
+    const n = cell.node.querySelector('.jp-InputArea-prompt');
+    return n ? n.textContent.trim() : '';
+  },
+  // Where Run All is, in words: the running code cell and how many have not finished.
+  runState(path) {
+    const prompts = this.codeCells(path).map(c => this.prompt(c));
+    const running = prompts.findIndex(t => t.includes('*'));
+    const unfinished = prompts.filter(t => t.includes('*')).length;
+    const where = running < 0 ? 'every cell has run' : `code cell ${running + 1} of ${prompts.length} running, `
+      + `${unfinished} not finished`;
+    return `(${where}, kernel ${this.kernelStatus(path)}; a busy machine may need BROWSER_TEST_RUN_ALL_S)`;
+  },
+  scrollToRunning(path) {
+    const cell = this.codeCells(path).find(c => this.prompt(c).includes('*'));
+    if (cell) cell.node.scrollIntoView({block: 'center'});
+  },
+  runFinished(path) {
+    return this.runAll !== undefined && this.kernelStatus(path) === 'idle'
+      && !this.codeCells(path).some(c => this.prompt(c).includes('*'));
+  },
+  // The code cells that did not run, and one line per error output in the cells' models.
+  cellProblems(path) {
+    const notRun = [], errors = [];
+    this.codeCells(path).forEach((cell, i) => {
+      if (!/\[\d+\]/.test(this.prompt(cell)) && cell.model.sharedModel.getSource().trim()) notRun.push(i + 1);
+      for (const o of cell.model.outputs.toJSON()) {
+        if (o.output_type === 'error') errors.push(`code cell ${i + 1} raised ${o.ename}: ${o.evalue}`);
+      }
+    });
+    return {notRun, errors};
+  },
+  // Tracebacks, exceptions ("ValueError: ...") on stderr, and widget-frontend errors under root.
+  errorTexts(root) {
+    const found = [];
+    for (const o of root.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')) {
+      const t = o.textContent.trim();
+      if (/Traceback|[A-Z]\w*(Error|Exception)\b:/.test(t)) found.push(t);
+    }
+    const all = root.textContent;
+    for (const m of this.WIDGET_ERRORS) if (all.includes(m)) found.push(m);
+    return found;
+  },
+  domErrors(path) {
+    const found = [];
+    this.codeCells(path).forEach((cell, i) => {
+      for (const t of this.errorTexts(cell.node)) found.push(`code cell ${i + 1}: ${t}`);
+    });
+    return found;
+  },
+  // Cells whose model has a widget view that the frontend has not rendered (yet).
+  unrenderedWidgets(path) {
+    const missing = [];
+    this.codeCells(path).forEach((cell, i) => {
+      const views = cell.model.outputs.toJSON()
+        .filter(o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
+      const area = cell.node.querySelector('.jp-Cell-outputArea');
+      const rendered = area ? area.querySelectorAll(':scope > .jp-OutputArea-child .jupyter-widgets').length : 0;
+      const shown = (area ? area.textContent : '').trim().slice(0, 200);
+      if (views && !rendered) missing.push(`code cell ${i + 1} shows "${shown}"`);
+    });
+    return missing;
+  },
+  // A signature of every output, to wait until the notebook stops changing.
+  outputSignature(path) {
+    const node = this.panel(path).content.node;
+    const imgs = Array.from(node.querySelectorAll('.jp-Cell-outputArea img')).map(i => this.hash(i.src));
+    return imgs.join(',') + '|' + this.hash(Array.from(node.querySelectorAll('.jp-Cell-outputArea'))
+      .map(a => a.textContent).join('\n'));
+  },
+  // Tag every enabled slider and dropdown with data-bt-control and describe it.
+  markControls(path) {
+    const controls = [];
+    this.codeCells(path).forEach((cell, i) => {
+      for (const el of cell.node.querySelectorAll('.jupyter-widgets.widget-slider, .jupyter-widgets.widget-dropdown')) {
+        const handle = el.querySelector('.noUi-handle'), select = el.querySelector('select');
+        const kind = handle ? 'slider' : select ? 'dropdown' : null;
+        if (!kind || (select && select.disabled) || el.querySelector('.noUi-target[disabled]')) continue;
+        el.dataset.btControl = String(controls.length);
+        const label = el.querySelector('.widget-label');
+        controls.push({id: controls.length, kind, cell: i + 1,
+                       label: (label && label.textContent.trim()) || '(no description)'});
+      }
+    });
+    return controls;
+  },
+  // What the control's widget group shows: the Output widget(s) of the nearest enclosing box
+  // that has one, else the whole cell output without its controls (whose readouts change anyway).
+  snapshot(id) {
+    const el = document.querySelector(`[data-bt-control="${id}"]`);
+    if (!el) return null;
+    const cell = el.closest('.jp-Cell');
+    let outs = [];
+    for (let n = el.parentElement; n && n !== cell && !outs.length; n = n.parentElement)
+      outs = Array.from(n.querySelectorAll('.widget-output'));
+    const parts = outs.length ? outs : [cell.querySelector('.jp-Cell-outputArea')];
+    const snap = {imgs: [], text: '', errors: [], where: outs.length ? 'its Output widget' : 'the cell output'};
+    for (const part of parts) {
+      for (const img of part.querySelectorAll('img')) snap.imgs.push(this.hash(img.src));
+      const clone = part.cloneNode(true);
+      clone.querySelectorAll(this.CONTROLS).forEach(c => c.remove());
+      snap.text += clone.textContent.trim() + '\n';
+      snap.errors.push(...this.errorTexts(part));
+    }
+    snap.text = snap.text.trim();
+    return snap;
+  },
+  hash(s) {  // FNV-1a: compares long data: URIs without shipping them to Python
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+    return (h >>> 0).toString(16) + '/' + s.length;
+  },
+  async shutdown(path) {
+    const p = this.panel(path);
+    if (p) await p.sessionContext.shutdown();
+  },
+};
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# One notebook in the browser
+# --------------------------------------------------------------------------------------------
+
+def last_line(text: str) -> str:
+    """The exception line of a traceback (or the whole text when short)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def drawing(snap: dict) -> tuple:
+    """What counts as 'the plot': the images and the text."""
+    return tuple(snap["imgs"]), snap["text"]
+
+
+def describe(snap: dict | None) -> str:
+    if snap is None:
+        return "the widget is gone from the page"
+    return f"{len(snap['imgs'])} image(s), text {snap['text'][:120]!r}"
+
+
+class NotebookInLab:
+    """A notebook opened in JupyterLab; collects problems instead of stopping at the first one."""
+
+    def __init__(self, context, server: LabServer, notebook: Path, shots_dir: Path):
+        self.page = context.new_page()
+        self.path = notebook.name
+        self.server = server
+        self.shots_dir = shots_dir
+        self.problems: list[str] = []
+        self.screenshot_taken: set = set()  # one screenshot per control (or per phase), not per problem
+        self.actions: list[str] = []  # what was done, printed with the test's output
+        self.page_errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)[:300]))
+
+    def js(self, function: str, *args):
+        """Call window.__bt.<function>(path, *args) in the page (most helpers take the notebook path)."""
+        return self.page.evaluate(f"(a) => window.__bt.{function}(...a)", [self.path, *args])
+
+    def js_call(self, function: str, *args):
+        """Call window.__bt.<function>(*args) in the page."""
+        return self.page.evaluate(f"(a) => window.__bt.{function}(...a)", list(args))
+
+    def screenshot(self, what: str) -> Path:
+        path = self.shots_dir / f"{Path(self.path).stem}-{len(list(self.shots_dir.glob('*.png'))):02d}-{what}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def problem(self, message: str, control=None) -> None:
+        """Record a failure, with a screenshot that shows the control when there is one."""
+        key = "run all" if control is None else control["id"]
+        if key in self.screenshot_taken:
+            self.problems.append(message)
+            return
+        self.screenshot_taken.add(key)
+        if control is not None and self.control(control).count():
+            self.control(control).scroll_into_view_if_needed()
+        shot = self.screenshot("run-all" if control is None else f"control{control['id']}")
+        self.problems.append(f"{message}\n    screenshot: {shot}")
+
+    def wait_for(self, condition: str, timeout_s: float, what: str, state: str = "") -> None:
+        """Wait for the JS ``condition`` (on ``bt`` = window.__bt and ``p`` = path), else fail with a screenshot.
+
+        ``state``: a JS expression describing where things stand, added to the failure message.
+        """
+        try:
+            self.page.wait_for_function(f"(p) => {{ const bt = window.__bt; return {condition}; }}", arg=self.path,
+                                        timeout=timeout_s * 1000, polling=500)
+            return
+        except Exception as e:  # playwright's TimeoutError; fail below, outside this block (no chained trace)
+            error = type(e).__name__
+        details = self.page.evaluate(f"(p) => {{ const bt = window.__bt; return {state}; }}", self.path) \
+            if state else ""
+        shot = self.screenshot("timeout")
+        errors = [f"{k['error']} ({k['phase']})" for k in self.kernel_errors()]
+        pytest.fail(f"{self.path}: {what} did not happen within {timeout_s} s ({error}) {details}\n"
+                    f"    screenshot: {shot}\n    kernel errors so far: {errors or 'none'}", pytrace=False)
+
+    def kernel_errors(self) -> list[dict]:
+        """Errors the kernel sent: [{"phase": what the test was doing, "error": "ValueError: ..."}]."""
+        return self.page.evaluate("() => window.__bt.kernelErrors")
+
+    def set_phase(self, phase: str) -> None:
+        self.page.evaluate("(p) => { window.__bt.phase = p; }", phase)
+
+    # -- opening and running ------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the notebook in a fresh workspace and wait for an idle kernel."""
+        workspace = f"bt-{re.sub(r'[^A-Za-z0-9]+', '-', Path(self.path).stem)}"
+        url = f"{self.server.url}/lab/workspaces/{workspace}/tree/{quote(self.path)}?token={self.server.token}"
+        self.page.goto(url, timeout=OPEN_NOTEBOOK_S * 1000)
+        self.wait_for("bt.panel(p) !== null", OPEN_NOTEBOOK_S, "opening the notebook")
+        self.wait_for("bt.kernelStatus(p) === 'idle'", OPEN_NOTEBOOK_S, "the kernel becoming idle")
+        self.js("watchKernel")
+
+    def run_all(self) -> bool:
+        """Run All Cells, wait until every cell ran and the widgets rendered, record cell errors.
+
+        Returns False when some cells did not run (Run All stops at the first error).
+        """
+        self.set_phase("running all cells")
+        self.js("startRunAll")
+        self.wait_for("bt.runFinished(p)", RUN_ALL_S, "running all cells",
+                      state="(bt.scrollToRunning(p), bt.runState(p))")
+        cells = self.js("cellProblems")
+        for message in cells["errors"]:
+            self.problem(message)
+        if cells["notRun"]:
+            self.problem(f"code cells {cells['notRun']} did not run (Run All stops at the first error)")
+        try:
+            self.page.wait_for_function("(p) => window.__bt.unrenderedWidgets(p).length === 0",
+                                        arg=self.path, timeout=60_000, polling=500)
+        except Exception:
+            for cell in self.js("unrenderedWidgets"):
+                self.problem(f"widget not rendered (is jupyterlab_widgets active?): {cell}")
+        self.settle()
+        for text in self.js("domErrors"):
+            self.problem(f"error shown after Run All: {last_line(text)}")
+        return not cells["notRun"]
+
+    def settle(self, quiet_s: float = 1.5, timeout_s: float = 60) -> None:
+        """Wait until the kernel is idle and no output changed for quiet_s seconds."""
+        deadline = time.monotonic() + timeout_s
+        last, since = None, time.monotonic()
+        while time.monotonic() < deadline:
+            now = (self.js("kernelStatus"), self.js("outputSignature"))
+            if now != last:
+                last, since = now, time.monotonic()
+            elif now[0] == "idle" and time.monotonic() - since >= quiet_s:
+                return
+            self.page.wait_for_timeout(250)
+
+    # -- moving the widgets ---------------------------------------------------------------------
+
+    def control(self, control: dict, inner: str = ""):
+        """Locator of a control tagged by markControls (or of ``inner`` inside it)."""
+        return self.page.locator(f'[data-bt-control="{control["id"]}"] {inner}'.strip())
+
+    def slider_value(self, control: dict) -> str:
+        """The slider's value as its readout shows it (its handle's aria-valuenow without a readout)."""
+        readout = self.control(control, ".widget-readout")
+        if readout.count() and readout.is_visible():
+            return readout.inner_text().strip()
+        return self.control(control, ".noUi-handle").first.get_attribute("aria-valuenow")
+
+    def snapshot(self, control: dict) -> dict | None:
+        return self.js_call("snapshot", control["id"])
+
+    def wait_for_redraw(self, control: dict, before: dict) -> tuple[bool, dict | None]:
+        """Poll until the group's drawing differs from ``before``, then let it settle."""
+        start = time.monotonic()
+        deadline = start + REDRAW_S
+        snap = self.snapshot(control)
+        while snap is not None and drawing(snap) == drawing(before) and time.monotonic() < deadline:
+            self.page.wait_for_timeout(250)
+            snap = self.snapshot(control)
+        changed = snap is not None and drawing(snap) != drawing(before)
+        self.actions[-1] += f", redrawn after {time.monotonic() - start:.1f} s" if changed else ", NOT redrawn"
+        self.settle(quiet_s=1.0)
+        return changed, self.snapshot(control)
+
+    def check_after_move(self, control: dict, action: str, moved: bool, before: dict) -> dict | None:
+        """The move redrew the group (if the value changed), and the result draws without error."""
+        name = f"{self.path}: {control['kind']} '{control['label']}' (code cell {control['cell']})"
+        self.actions.append(f"{control['kind']} '{control['label']}': {action}")
+        changed, after = self.wait_for_redraw(control, before) if moved else (False, self.snapshot(control))
+        if after is None:
+            self.problem(f"{name}: after {action} the widget disappeared from the page")
+            return None
+        if moved and not changed:
+            self.problem(f"{name}: after {action} {after['where']} did not change within {REDRAW_S} s "
+                         f"(still {describe(after)})", control)
+        if after["errors"]:
+            self.problem(f"{name}: after {action} {after['where']} shows an error: {last_line(after['errors'][0])}",
+                         control)
+        elif not after["imgs"] and not after["text"]:
+            self.problem(f"{name}: after {action} {after['where']} is empty (no image, no text)", control)
+        return after
+
+    def exercise_slider(self, control: dict) -> None:
+        """ArrowRight, End, Home on the noUiSlider handle; each fires its change event on release."""
+        handle = self.control(control, ".noUi-handle").first
+        before, values = self.snapshot(control), []
+        original = self.slider_value(control)
+        for key in ["ArrowRight", "End", "Home"]:
+            self.set_phase(f"slider '{control['label']}' after {key}")
+            handle.scroll_into_view_if_needed()
+            old = self.slider_value(control)
+            handle.focus()
+            handle.press(key)
+            self.page.wait_for_timeout(100)
+            new = self.slider_value(control)
+            values.append(new)
+            action = f"{key} (value {old} -> {new})"
+            before = self.check_after_move(control, action, moved=new != old, before=before) or before
+        if len(set(values)) < 2:
+            self.problem(f"{self.path}: slider '{control['label']}' (code cell {control['cell']}) did not move "
+                         f"with the keyboard (values {values})", control)
+        self.restore_slider(control, original)
+
+    def restore_slider(self, control: dict, value: str) -> None:
+        """Type the original value into the editable readout, so that the next widget is tested
+        from the notebook's own setting (at Home, e.g. a weight of 0, another control may do nothing)."""
+        readout = self.control(control, ".widget-readout")
+        if not readout.count() or not readout.is_visible():
+            return  # readout=False: the next widgets are tested with this one at Home
+        self.set_phase(f"slider '{control['label']}' set back to {value}")
+        readout.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(value)
+        self.page.keyboard.press("Enter")
+        self.settle(quiet_s=1.0)
+        self.actions.append(f"slider '{control['label']}': set back to {self.slider_value(control)}")
+
+    def exercise_dropdown(self, control: dict) -> None:
+        """Pick other options one after the other; each must redraw."""
+        select = self.control(control, "select")
+        options = select.locator("option").evaluate_all("els => els.map(e => e.value)")
+        current = select.input_value()
+        others = [o for o in options if o != current][:MAX_DROPDOWN_OPTIONS]
+        if not others:
+            return  # a single option: nothing to pick
+        before = self.snapshot(control)
+        for option in others:
+            self.set_phase(f"dropdown '{control['label']}' set to {option}")
+            select.scroll_into_view_if_needed()
+            select.select_option(option)
+            before = self.check_after_move(control, f"choosing {option!r}", moved=True, before=before) or before
+
+    def exercise_widgets(self) -> None:
+        controls = self.js("markControls")
+        if not controls:
+            self.problem(f"{self.path}: uses ipywidgets but no slider or dropdown was rendered")
+        for control in controls:
+            try:
+                if control["kind"] == "slider":
+                    self.exercise_slider(control)
+                else:
+                    self.exercise_dropdown(control)
+            except Exception as e:  # e.g. playwright's TimeoutError when the control was re-rendered
+                self.problem(f"{self.path}: could not operate {control['kind']} '{control['label']}' "
+                             f"(code cell {control['cell']}): {type(e).__name__}: {str(e).splitlines()[0]}", control)
+        self.set_phase("end")
+
+    def report_kernel_errors(self) -> None:
+        """Errors the kernel sent that no check above reported (e.g. in a never-displayed Output)."""
+        for e in self.kernel_errors():
+            if not any(e["error"] in p for p in self.problems):
+                self.problems.append(f"the kernel reported {e['error']} ({e['phase']})")
+
+    def close(self) -> None:
+        """Shut the kernel down (frees memory for the next notebook) and close the page; best effort."""
+        try:
+            self.js("shutdown")
+        except Exception as e:  # a crashed page must not hide the test's own failure
+            print(f"could not shut the kernel of {self.path} down: {e}")
+        self.page.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+def test_there_are_widget_notebooks():
+    """Guard: an empty parametrize below is a skip, so a missing notebook set must fail here in CI."""
+    if not WIDGET_NOTEBOOKS:
+        skip_or_fail(f"no notebook in {NOTEBOOKS_DIR} uses ipywidgets: the browser test would test nothing")
+
+
+@pytest.mark.timeout(max(600, RUN_ALL_S + 360))
+@pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS, ids=[p.name for p in WIDGET_NOTEBOOKS])
+def test_widgets_redraw_in_jupyterlab(notebook, browser, lab_server, tmp_path):
+    """Run All in JupyterLab, then every slider (ArrowRight, End, Home) and dropdown must redraw."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(15_000)  # a click or key press on a control that is gone fails fast
+    context.add_init_script(PAGE_HELPERS)
+    nb = NotebookInLab(context, lab_server, notebook, tmp_path)
+    started = time.monotonic()
+    try:
+        nb.open()
+        if nb.run_all():  # widgets of a half-run notebook would only add noise
+            nb.exercise_widgets()
+        nb.report_kernel_errors()
+    except BaseException:
+        print(f"--- JupyterLab log ({lab_server.log_path}) ---\n{lab_server.log_tail()}")
+        raise
+    finally:
+        nb.close()
+        context.close()
+        print("\n".join(nb.actions))
+        print(f"{notebook.name}: {time.monotonic() - started:.0f} s in the browser")
+    if nb.problems:
+        print(f"--- JupyterLab log ({lab_server.log_path}) ---\n{lab_server.log_tail()}")
+        if nb.page_errors:
+            print("--- JavaScript errors in the page ---\n" + "\n".join(nb.page_errors))
+        # pytest.fail, not assert: the message is printed once, without introspection
+        pytest.fail(f"{notebook.name}: {len(nb.problems)} problem(s):\n- " + "\n- ".join(nb.problems), pytrace=False)
