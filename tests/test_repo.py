@@ -21,7 +21,8 @@ def test_environment_yml_matches_pyproject():
     """Binder/conda users and pip users must get the same packages at the same minimum versions."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(_name_and_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"])
-    env_lines = (ROOT / "environment.yml").read_text().splitlines()
+    env_text = (ROOT / "environment.yml").read_text()
+    env_lines = env_text.split("dependencies:", 1)[1].splitlines()
     conda = {}
     for line in env_lines:
         m = re.match(r"  - ([A-Za-z][\w\-]*)(.*)$", line)
