@@ -52,7 +52,8 @@ def lab(args) -> int:
 
 def test(args) -> int:
     ensure_venv("-r", ROOT / "requirements-test.txt", "-e", ROOT)
-    args = args or ["-n", "2", "--dist", "loadscope"]  # notebooks in parallel, each on one worker
+    # Serial on purpose: every notebook's PyTorch already uses both cores, and two kernels at once on a
+    # 2-core machine oversubscribe the threads and run many times slower (measured), not faster.
     return subprocess.call([str(VENV_PY), "-m", "pytest", *args], cwd=ROOT, env=in_venv_env())
 
 

@@ -10,7 +10,11 @@ Where things live (one module per job):
 - ``helpers.widgets``   sliders that redraw one figure in place (ipywidgets 7.7 and 8.x)
 - ``helpers.exercises`` automatic feedback for the exercises (solutions live in ``exercises/solutions``)
 
-Later notebooks add the from-scratch layers they reuse (see README.md for the map).
+From-scratch code that later notebooks reuse, taught verbatim in the notebook named (a test guards it):
+
+- ``helpers.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD; the Value engine
+- ``helpers.conv``      05: conv2d and max-pool, forward and backward; Conv2d/MaxPool2d layers
+- ``helpers.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
 """
 
 __version__ = "0.1.0"

@@ -1,0 +1,144 @@
+"""Notebook 07's own code (what a student reads) is helpers.deconv's code, and it agrees with PyTorch on
+more cases than the notebook shows; its drawing functions draw every slider setting; its autoencoder has
+the shapes the table promises; every exercise's reference solution passes and common mistakes are caught."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
+
+import helpers.deconv  # noqa: E402
+from helpers.exercises import check  # noqa: E402
+from helpers.exercises.solutions.nb07 import SOLUTIONS  # noqa: E402
+from helpers.widgets import render  # noqa: E402
+
+NOTEBOOK = "07_deconvolution.ipynb"
+TAUGHT = ["_check_scale", "upsample_nearest", "bilinear_matrix", "upsample_bilinear", "_check_conv_transpose",
+          "conv_transpose_output_size", "conv_transpose2d_loop", "conv_transpose2d", "conv_matrix",
+          "conv_transpose2d_via_gradient", "conv_transpose2d_backward", "ConvTranspose2d", "Upsample"]
+NB = notebook_defs(NOTEBOOK)
+
+
+def test_notebook_teaches_exactly_the_helpers_code():
+    assert_same_source(NOTEBOOK, helpers.deconv, TAUGHT)
+
+
+def test_every_public_helper_is_taught():
+    assert set(helpers.deconv.__all__) <= set(TAUGHT)
+
+
+# A few configurations the notebook does not show: stride 3 with every output padding, wide kernels,
+# a single pixel, (h, w) pairs.
+EXTRA = [(1, 1, 2, 1, 1, 5, 3, 0, 2), (2, 3, 3, 4, 7, 2, 3, 1, 1), (1, 4, 1, 6, 5, 6, 2, 2, 1),
+         (3, 2, 4, 3, 3, (1, 3), (3, 1), (0, 1), (2, 0))]
+
+
+@pytest.mark.parametrize("case", NB.CASES + EXTRA, ids=str)
+def test_the_notebook_versions_match_torch(case):
+    N, C_in, C_out, H, W, k, s, p, op = case
+    kh, kw = k if isinstance(k, tuple) else (k, k)
+    rng = np.random.default_rng(N + C_in + C_out + H + W)
+    x, w, b = rng.normal(size=(N, C_in, H, W)), rng.normal(size=(C_in, C_out, kh, kw)), rng.normal(size=C_out)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ref = F.conv_transpose2d(xt, wt, bt, stride=s, padding=p, output_padding=op)
+    for name, fn in NB.VERSIONS.items():
+        np.testing.assert_allclose(fn(x, w, b, s, p, op), ref.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                   err_msg=name)
+    dout = rng.normal(size=tuple(ref.shape))
+    ref.backward(torch.tensor(dout))
+    for ours, theirs in zip(NB.conv_transpose2d_backward(dout, x, w, s, p, op), (xt, wt, bt), strict=True):
+        np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_the_notebook_kernels_and_matrix():
+    C = NB.conv_matrix(NB.KERNEL, (4, 4))
+    assert C.shape == (4, 16) and set(np.unique(C)) == set(range(10))  # the weights 1..9 and zeros
+    assert np.allclose(NB.BLUR.sum(), 1.0)
+
+
+def test_explorer_draws_every_setting_and_reports_the_size():
+    for stride in (1, 2, 3):
+        for kernel in (1, 3, 5):
+            for padding in (0, 1, 2):
+                fig, text = render(NB.draw_spread, {"stride": stride, "kernel": kernel, "padding": padding,
+                                                    "pixel": 15}, figsize=(8.5, 4.2), ncols=2)
+                plt.close(fig)
+                size = (NB.SPREAD_SIZE - 1) * stride - 2 * padding + kernel
+                assert text.startswith("output size") and f"= {size}" in text
+                assert ("nothing left" in text) == (size < 1)
+
+
+def test_stacks_show_the_checkerboard_and_its_remedy():
+    rng = np.random.default_rng(11)
+    ch = [1, 4, 1]
+    w_t = [np.abs(rng.normal(size=(a, b, 3, 3))) for a, b in zip(ch[:-1], ch[1:], strict=True)]
+    w_c = [np.abs(rng.normal(size=(b, a, 3, 3))) for a, b in zip(ch[:-1], ch[1:], strict=True)]
+    constant = np.ones((1, 1, 8, 8))
+    t, u = NB.transposed_stack(constant, w_t)[0, 0], NB.upsample_conv_stack(constant, w_c)[0, 0]
+    assert t.shape == u.shape == (32, 32)
+    assert np.ptp(u[6:-6, 6:-6]) < 1e-9 * u.max()  # upsample + conv: constant away from the border
+    assert np.ptp(t[6:-6, 6:-6]) > 0.05 * t.max()  # kernel 3, stride 2: a pattern
+
+
+def test_autoencoder_shapes_match_the_table():
+    torch.manual_seed(0)
+    model = NB.ConvAutoencoder()
+    x = torch.rand(3, 1, 28, 28)
+    code = model.encoder(x)
+    assert code.shape == (3, NB.CODE_SIZE)
+    out = model.decoder(code)
+    assert out.shape == (3, 1, 28, 28) and 0 <= out.min() and out.max() <= 1
+    assert sum(p.numel() for p in model.parameters()) == 54425
+
+
+def test_add_noise_is_seeded_and_clipped():
+    x = torch.full((2, 1, 4, 4), 0.5)
+    a = NB.add_noise(x, torch.Generator().manual_seed(0))
+    b = NB.add_noise(x, torch.Generator().manual_seed(0))
+    assert torch.equal(a, b) and a.min() >= 0 and a.max() <= 1 and not torch.equal(a, x)
+
+
+@pytest.mark.parametrize("key", sorted(SOLUTIONS))
+def test_reference_solutions_pass(key, capsys):
+    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
+
+
+def test_stubs_count_as_not_attempted(capsys):
+    def stub(*args):
+        ...  # your code here
+
+    for key, answer in [("07.output_shape", ...), ("07.checkerboard", ...), ("07.nearest_by_index", stub),
+                        ("07.zero_insertion", stub)]:
+        assert check(key, answer) is False
+        assert "not attempted yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key,answer,message", [
+    ("07.output_shape", (1, 1, 14, 14), "after the FIRST layer"),
+    ("07.output_shape", (1, 1, 44, 44), "2·padding"),
+    ("07.output_shape", (1, 8, 40, 40), "LAST layer's out_channels"),
+    ("07.output_shape", "40x40", "tuple of 4 ints"),
+    ("07.checkerboard", {(3, 2), (4, 2)}, "overlaps unevenly"),
+    ("07.checkerboard", {(4, 2)}, "you missed"),
+    ("07.checkerboard", {(8, 4)}, "not in the list"),
+    ("07.nearest_by_index", lambda x, s: np.tile(x, (1, 1, s, s)), "tiles the whole image"),
+    ("07.nearest_by_index", lambda x, s: x, "should be"),
+    ("07.zero_insertion", lambda x, w, s: helpers.deconv.conv_transpose2d(x, w[:, :, ::-1, ::-1].copy(), stride=s),
+     "flipped the wrong way"),
+    ("07.zero_insertion", lambda x, w, s: np.zeros((1, 1, 2, 2)), "should be"),
+])
+def test_common_mistakes_get_specific_feedback(key, answer, message, capsys):
+    assert check(key, answer) is False
+    out = capsys.readouterr().out
+    assert message in out, out
