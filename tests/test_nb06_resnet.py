@@ -1,0 +1,176 @@
+"""Notebook 06's NumPy residual block is right on more shapes than the notebook shows: forward and every
+gradient equal PyTorch's (float64, identity and projection shortcuts, MLP and conv branches, batch of 1);
+a block whose last layer is zero is exactly the identity; bad shapes are refused with a clear message."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers.conv import Conv2d
+from helpers.layers import Linear, ReLU, Sequential
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ is not a package: import its helpers
+
+from notebook_defs import notebook_defs  # noqa: E402
+
+NOTEBOOK = "06_resnet.ipynb"
+
+
+@pytest.fixture(scope="module")
+def nb():
+    return notebook_defs(NOTEBOOK)
+
+
+def torch_run(nb, layer, x, leaves, prefix=""):
+    """Our layer's computation rebuilt from torch primitives (independent of the notebook's to_torch);
+    every weight becomes a leaf tensor stored in `leaves` under our parameter name."""
+    if isinstance(layer, nb.ResidualBlock):
+        skip = x if layer.shortcut is None else torch_run(nb, layer.shortcut, x, leaves, prefix + "shortcut.")
+        return torch_run(nb, layer.branch, x, leaves, prefix + "branch.") + skip
+    if isinstance(layer, Sequential):
+        for i, part in enumerate(layer.layers):
+            x = torch_run(nb, part, x, leaves, f"{prefix}{i}.")
+        return x
+    if isinstance(layer, ReLU):
+        return torch.relu(x)
+    W, b = (torch.tensor(layer.params[k], requires_grad=True) for k in ("W", "b"))
+    leaves[prefix + "W"], leaves[prefix + "b"] = W, b
+    if isinstance(layer, Linear):
+        return x @ W + b
+    assert isinstance(layer, Conv2d)
+    return F.conv2d(x, W, b, stride=layer.stride, padding=layer.padding)
+
+
+def assert_matches_torch(nb, block, X, seed=0):
+    Y = block.forward(X)
+    leaves = {}
+    X_t = torch.tensor(X, requires_grad=True)
+    Y_t = torch_run(nb, block, X_t, leaves)
+    np.testing.assert_allclose(Y, Y_t.detach().numpy(), rtol=1e-9, atol=1e-10, err_msg="output")
+    dY = np.random.default_rng(seed).normal(size=Y.shape)
+    dX = block.backward(dY)
+    Y_t.backward(torch.tensor(dY))
+    np.testing.assert_allclose(dX, X_t.grad.numpy(), rtol=1e-9, atol=1e-10, err_msg="dL/dx")
+    grads = block.grads
+    assert set(grads) == set(leaves), f"parameter names {sorted(grads)} vs {sorted(leaves)}"
+    for key, leaf in leaves.items():
+        np.testing.assert_allclose(grads[key], leaf.grad.numpy(), rtol=1e-9, atol=1e-10, err_msg=f"dL/d{key}")
+
+
+MLP_CASES = [  # (batch, d_in, d_out, projection?)
+    (1, 5, 5, False), (3, 1, 1, False), (7, 16, 16, False), (1, 5, 3, True), (4, 3, 8, True), (2, 6, 6, True)]
+
+
+@pytest.mark.parametrize("batch, d_in, d_out, projection", MLP_CASES)
+def test_mlp_block_matches_torch(nb, batch, d_in, d_out, projection):
+    rng = np.random.default_rng(batch * 100 + d_in * 10 + d_out)
+    shortcut = Linear(d_in, d_out, rng) if projection else None
+    block = nb.ResidualBlock(nb.mlp_branch(d_in, d_out, rng), shortcut=shortcut)
+    for name, p in block.params.items():  # random biases too, so that no gradient is trivially zero
+        if name.endswith(".b"):
+            p[:] = rng.normal(size=p.shape)
+    assert_matches_torch(nb, block, rng.normal(size=(batch, d_in)))
+
+
+CONV_CASES = [  # (x shape, c_out, stride, projection?)
+    ((1, 3, 5, 5), 3, 1, False), ((2, 4, 7, 7), 6, 2, True), ((1, 2, 4, 4), 5, 1, True), ((3, 2, 6, 6), 2, 2, True)]
+
+
+@pytest.mark.parametrize("x_shape, c_out, stride, projection", CONV_CASES)
+def test_conv_block_matches_torch(nb, x_shape, c_out, stride, projection):
+    rng = np.random.default_rng(sum(x_shape) + c_out + stride)
+    c_in = x_shape[1]
+    branch = Sequential(Conv2d(c_in, c_out, 3, rng, stride=stride, padding=1), ReLU(),
+                        Conv2d(c_out, c_out, 3, rng, padding=1))
+    shortcut = Conv2d(c_in, c_out, 1, rng, stride=stride) if projection else None
+    assert_matches_torch(nb, nb.ResidualBlock(branch, shortcut), rng.normal(size=x_shape))
+
+
+def test_chain_of_blocks_matches_torch(nb):
+    rng = np.random.default_rng(7)
+    chain = Sequential(*[nb.ResidualBlock(nb.mlp_branch(4, 4, rng)) for _ in range(5)])
+    X = rng.normal(size=(3, 4))
+    Y = chain.forward(X)
+    X_t = torch.tensor(X, requires_grad=True)
+    leaves = {}
+    h = X_t
+    for i, block in enumerate(chain.layers):
+        h = torch_run(nb, block, h, leaves, f"{i}.")
+    np.testing.assert_allclose(Y, h.detach().numpy(), rtol=1e-9, atol=1e-10)
+    dY = rng.normal(size=Y.shape)
+    h.backward(torch.tensor(dY))
+    np.testing.assert_allclose(chain.backward(dY), X_t.grad.numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_notebook_to_torch_twin_agrees(nb):
+    rng = np.random.default_rng(3)
+    block = nb.ResidualBlock(nb.mlp_branch(6, 3, rng), shortcut=Linear(6, 3, rng))
+    X = rng.normal(size=(4, 6))
+    twin = nb.to_torch(block)
+    np.testing.assert_allclose(block.forward(X), twin(torch.tensor(X)).detach().numpy(), rtol=1e-9, atol=1e-10)
+    names = {n for n, _ in twin.named_parameters()}
+    assert names == {nb.torch_name(k) for k in block.params}
+
+
+def test_block_jacobian_is_identity_plus_branch_jacobian(nb):
+    rng = np.random.default_rng(11)
+    block = nb.ResidualBlock(nb.mlp_branch(5, 5, rng))
+    for x in rng.normal(size=(3, 5)):
+        J_block = nb.jacobian(lambda v: block.forward(v[None])[0], x)
+        J_F = nb.jacobian(lambda v: block.branch.forward(v[None])[0], x)
+        np.testing.assert_allclose(J_block - np.eye(5), J_F, atol=1e-8)
+
+
+def test_zero_init_block_is_exactly_the_identity(nb):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(9, 8)) * 10  # negative entries too: the skip passes them untouched
+    block = nb.zero_init_block(8, rng)
+    assert np.array_equal(block.forward(X), X)
+    block.backward(np.ones_like(X))
+    grads = block.grads
+    assert not grads["branch.0.W"].any() and not grads["branch.0.b"].any(), "W2 = 0 blocks the first layer"
+    assert grads["branch.2.W"].any() and grads["branch.2.b"].any(), "the last layer still learns"
+
+
+@pytest.mark.parametrize("blocks", [1, 4])
+def test_inserting_zero_init_blocks_keeps_a_trained_net_unchanged(nb, blocks):
+    rng = np.random.default_rng(blocks)
+    shallow = Sequential(Linear(10, 8, rng), ReLU(), Linear(8, 3, rng))
+    for p in shallow.params.values():
+        p[:] = rng.normal(size=p.shape)  # "trained": any weights at all
+    deeper = Sequential(shallow.layers[0], ReLU(), *[nb.zero_init_block(8, rng) for _ in range(blocks)],
+                        shallow.layers[2])
+    X = rng.normal(size=(6, 10))
+    assert np.array_equal(deeper.forward(X), shallow.forward(X))
+
+
+def test_bad_shapes_are_refused_with_a_clear_message(nb):
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"identity shortcut.*maps 6 -> 3.*projection"):
+        nb.ResidualBlock(nb.mlp_branch(6, 3, rng))
+    with pytest.raises(ValueError, match=r"shortcut maps 6 -> 4 but the branch maps 6 -> 3"):
+        nb.ResidualBlock(nb.mlp_branch(6, 3, rng), shortcut=Linear(6, 4, rng))
+    with pytest.raises(ValueError, match=r"must be a layer with forward"):
+        nb.ResidualBlock(np.eye(3))
+    strided = nb.ResidualBlock(Sequential(Conv2d(2, 2, 3, rng, stride=2, padding=1), ReLU(),
+                                          Conv2d(2, 2, 3, rng, padding=1)))
+    with pytest.raises(ValueError, match=r"branch gives \(1, 2, 3, 3\) but the shortcut gives \(1, 2, 6, 6\)"):
+        strided.forward(rng.normal(size=(1, 2, 6, 6)))
+    with pytest.raises(ValueError, match=r"expects X of shape \(N, 6\)"):
+        nb.ResidualBlock(nb.mlp_branch(6, 6, rng)).forward(rng.normal(size=(2, 5)))
+
+
+def test_plain_gradient_vanishes_as_predicted(nb):
+    """With PyTorch's default init each plain ReLU layer keeps gamma = sqrt(1/6) of the gradient."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(128, 784)), rng.integers(0, 10, size=128)
+    stem, head = nb.stem_and_head(rng, "PyTorch default")
+    norms = nb.gradient_norms(nb.plain_units(12, rng, "PyTorch default"), stem, head, X, y)
+    predicted = np.sqrt(1 / 6) ** 11
+    assert predicted / 30 < norms[0] / norms[-1] < predicted * 30
+    norms = nb.gradient_norms(nb.residual_units(12, rng, "He", zero_last=True), *nb.stem_and_head(rng), X, y)
+    np.testing.assert_allclose(norms, norms[-1], rtol=1e-12)  # zero-started branches: exactly flat
