@@ -4,8 +4,8 @@
     ns.sigmoid(np.zeros(3))
 
 Only top-level imports, function and class definitions (and simple constant assignments in
-UPPER_CASE, longer than one letter) from the notebook's code cells are run: no training, no plots, no widgets. A test of a
-notebook's NumPy code against PyTorch therefore tests exactly the code a student reads.
+UPPER_CASE, longer than one letter) from the notebook's code cells are run: no training, no plots,
+no widgets. A test of a notebook's NumPy code against PyTorch therefore tests exactly the code a student reads.
 """
 
 import ast
