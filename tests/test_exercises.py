@@ -46,6 +46,32 @@ def test_bad_keys_are_explained():
         ex.check("01.no_such_exercise", 1)
 
 
+def test_dict_answer_checks_the_form():
+    form = "{'a': number, 'b': number}"
+    assert ex.dict_answer({"a": 1, "b": 2, "extra": 3}, "ab", form) == {"a": 1, "b": 2, "extra": 3}
+    for unattempted in (None, ..., {"a": ..., "b": None}):
+        with pytest.raises(ex.NotAttempted):
+            ex.dict_answer(unattempted, "ab", form)
+    for wrong, message in (([1, 2], "answer with a dict {'a'"), ({"a": 1}, r"no entry for \['b'\]"),
+                           ({"a": 1, "b": ...}, "still empty: b; fill in every entry")):
+        with pytest.raises(AssertionError, match=message):
+            ex.dict_answer(wrong, "ab", form)
+
+
+def test_array_answer_checks_the_form():
+    a = ex.array_answer([[1, 2], [3, 4]], (2, 2), "a 2x2 list")
+    assert a.dtype == np.float64 and a.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    for unattempted in (None, ...):
+        with pytest.raises(ex.NotAttempted):
+            ex.array_answer(unattempted, (2, 2), "a 2x2 list")
+    for wrong, message in ((["x", "y"], "answer with a 2x2 list"), ([1, 2, 3], r"has shape \(3,\)"),
+                           ([[1, np.nan], [3, 4]], "NaN or inf")):
+        with pytest.raises(AssertionError, match=message):
+            ex.array_answer(wrong, (2, 2), "a 2x2 list")
+    with pytest.raises(AssertionError, match=r"pooling halves it; your answer has shape \(4, 4\)"):
+        ex.array_answer(np.zeros((4, 4)), (2, 2), "a 2x2 list", "pooling halves it")
+
+
 def solution_modules():
     return [m.name for m in pkgutil.iter_modules(sol_pkg.__path__) if m.name.startswith("nb")]
 

@@ -250,7 +250,7 @@ def test_exercise_feedback(capsys):
         ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -1.0)}, "AND with w = (1, 1), b = -1"),
         ("02.logic_gates", {**sol, "NOR": ((1.0, 1.0), -0.5)}, "NOR"),
         ("02.logic_gates", {"AND": sol["AND"]}, "no entry for ['NAND', 'NOR']"),
-        ("02.logic_gates", {**sol, "NAND": ...}, "NAND is still empty"),
+        ("02.logic_gates", {**sol, "NAND": ...}, "still empty: NAND"),
         ("02.logic_gates", {**sol, "AND": (1.0, 1.0, -1.5)}, "pair (w, b)"),
         ("02.logic_gates", [1, 2], "dict"),
         ("02.separable", {**SOLUTIONS["02.separable"], "XOR": True}, "'XOR' is NOT linearly separable"),

@@ -17,13 +17,18 @@ Writing a checker::
     def _(answer):
         z = np.linspace(-4, 4, 9)
         assert np.allclose(answer(z), ...), "wrong values at z = -4..4"
+
+Before judging a dict or an array answer, ``dict_answer`` and ``array_answer`` check its form and turn
+a placeholder into "not attempted" and a malformed answer into a message the student can act on.
 """
 
 import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["exercise", "check", "NotAttempted", "registered", "load_all"]
+import numpy as np
+
+__all__ = ["exercise", "check", "NotAttempted", "registered", "load_all", "dict_answer", "array_answer"]
 
 
 class NotAttempted(Exception):
@@ -90,6 +95,49 @@ def _guard(answer):
         return result
 
     return guarded
+
+
+def dict_answer(answer, keys, form: str) -> dict:
+    """The student's {key: value} answer, once it has every one of `keys` filled in.
+
+    Raises NotAttempted while the answer, or every value in it, is still a placeholder (None or ...);
+    AssertionError (shown to the student) when it is not a dict, lacks a key or leaves one empty.
+    `form` shows the expected answer, e.g. "{'a': ..., 'b': ...}".
+    """
+    if _is_unattempted(answer):
+        raise NotAttempted
+    if not isinstance(answer, dict):
+        raise AssertionError(f"answer with a dict {form}")
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        raise AssertionError(f"the dict has no entry for {missing}")
+    empty = [k for k in keys if _is_unattempted(answer[k])]
+    if len(empty) == len(keys):
+        raise NotAttempted
+    if empty:
+        raise AssertionError(f"still empty: {', '.join(map(str, empty))}; fill in every entry of {form}")
+    return answer
+
+
+def array_answer(answer, shape: tuple, form: str, shape_why: str = "") -> np.ndarray:
+    """The student's numeric answer as a float64 array of `shape`, all of it finite.
+
+    Raises NotAttempted for a placeholder (None or ...); AssertionError (shown to the student) when the
+    answer is not numbers, has another shape (`shape_why` says why the shape must be `shape`) or holds
+    NaN or inf. `form` shows an example, e.g. "a 2x2 list of numbers, e.g. [[1, 2], [3, 4]]".
+    """
+    if _is_unattempted(answer):
+        raise NotAttempted
+    try:
+        a = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"answer with {form}") from None
+    if a.shape != tuple(shape):
+        raise AssertionError(f"{shape_why or 'the answer must have shape ' + str(tuple(shape))}; "
+                             f"your answer has shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise AssertionError("the answer contains NaN or inf")
+    return a
 
 
 def check(key: str, answer) -> bool:

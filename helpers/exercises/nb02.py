@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, exercise
+from helpers.exercises import NotAttempted, dict_answer, exercise
 
 # The four inputs of a two-input logic gate, in the order the notebook uses: (0,0), (0,1), (1,0), (1,1).
 GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -82,19 +82,9 @@ def _one_update(answer):
                                  "other (for AND, x1 + x2 = 1.5 works). Write the line as w·x + b = 0 with w "
                                  "pointing to the 1s. NAND outputs the opposite of AND: flip every sign.")
 def _logic_gates(answer):
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if not isinstance(answer, dict):
-        raise AssertionError("answer with a dict {'AND': (w, b), 'NAND': (w, b), 'NOR': (w, b)}")
-    missing = [g for g in GATE_TRUTH if g not in answer]
-    if missing:
-        raise AssertionError(f"the dict has no entry for {missing}")
-    if all(answer[g] is None or answer[g] is Ellipsis for g in GATE_TRUTH):
-        raise NotAttempted
+    answer = dict_answer(answer, GATE_TRUTH, "{'AND': (w, b), 'NAND': (w, b), 'NOR': (w, b)}")
     for gate, truth in GATE_TRUTH.items():
         entry = answer[gate]
-        if entry is None or entry is Ellipsis:
-            raise AssertionError(f"{gate} is still empty: give (w, b) with w two numbers and b one number")
         if not (isinstance(entry, (tuple, list)) and len(entry) == 2):
             raise AssertionError(f"{gate}: give a pair (w, b), e.g. ((1.0, 1.0), -1.5)")
         w, b = np.asarray(entry[0], dtype=np.float64), entry[1]
@@ -112,15 +102,7 @@ def _logic_gates(answer):
 @exercise("02.separable", hint="Try to draw one straight line with all the 1s on one side and all the 0s on "
                                "the other. If the perceptron reached 0 mistakes, such a line exists.")
 def _separable(answer):
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if not isinstance(answer, dict):
-        raise AssertionError("answer with a dict {dataset name: True or False}")
-    missing = [k for k in SEPARABLE if k not in answer]
-    if missing:
-        raise AssertionError(f"the dict has no entry for {missing}")
-    if all(answer[k] is None or answer[k] is Ellipsis for k in SEPARABLE):
-        raise NotAttempted
+    answer = dict_answer(answer, SEPARABLE, "{dataset name: True or False}")
     wrong = []
     for name, (truth, why) in SEPARABLE.items():
         value = answer[name]

@@ -2,19 +2,14 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, exercise
+from helpers.exercises import NotAttempted, dict_answer, exercise
 
 
 @exercise("04.hand_backward",
           hint="L = (a·b + c)·a uses a twice, so ∂L/∂a adds both uses: the outer '·a' contributes (a·b + c); "
                "inside a·b, the upstream gradient a times the local derivative b contributes a·b.")
 def _hand_backward(answer):
-    if not isinstance(answer, dict):
-        raise AssertionError("answer with a dict of numbers, {'a': ..., 'b': ..., 'c': ...}")
-    if not answer or any(v is ... or v is None for v in answer.values()):
-        raise NotAttempted
-    missing = sorted({"a", "b", "c"} - set(answer))
-    assert not missing, f"the dict needs the keys 'a', 'b' and 'c'; missing {missing}"
+    answer = dict_answer(answer, "abc", "{'a': number, 'b': number, 'c': number}")
     a, b, c = 3.0, -2.0, 5.0
     got = {k: float(answer[k]) for k in "abc"}
     if np.isclose(got["a"], a * b + c) or np.isclose(got["a"], a * b):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, exercise
+from helpers.exercises import array_answer, exercise
 
 # The 4x4 feature map of exercise 05.max_pool_by_hand (the notebook prints the same array).
 POOL_EXERCISE = np.array([[1, 5, 2, 0],
@@ -53,17 +53,8 @@ def _response(kernel, image):
                                    "positive weights and the left column the opposite ones, e.g. "
                                    "[[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]] (Prewitt), or Sobel's 1-2-1 version.")
 def _vertical_edge(answer):
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    try:
-        k = np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise AssertionError("give the kernel as a 3x3 array of numbers, e.g. np.array([[...], [...], [...]])") \
-            from None
-    if k.shape != (3, 3):
-        raise AssertionError(f"the kernel must be 3x3, got shape {k.shape}")
-    if not np.isfinite(k).all():
-        raise AssertionError("the kernel contains NaN or inf")
+    k = array_answer(answer, (3, 3), "a 3x3 array of numbers, e.g. np.array([[...], [...], [...]])",
+                     "the kernel must be 3x3")
     scale = np.abs(k).max()
     if scale == 0:
         raise AssertionError("an all-zero kernel responds to nothing at all")
@@ -108,14 +99,8 @@ def _conv_params(answer):
 @exercise("05.max_pool_by_hand", hint="Cut the 4x4 map into four 2x2 blocks (top-left, top-right, "
                                       "bottom-left, bottom-right) and keep the largest number of each.")
 def _max_pool_by_hand(answer):
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    try:
-        a = np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise AssertionError("answer with a 2x2 list of numbers, e.g. [[1, 2], [3, 4]]") from None
-    if a.shape != (2, 2):
-        raise AssertionError(f"max pooling 2x2 with stride 2 turns 4x4 into 2x2; your answer has shape {a.shape}")
+    a = array_answer(answer, (2, 2), "a 2x2 list of numbers, e.g. [[1, 2], [3, 4]]",
+                     "max pooling 2x2 with stride 2 turns 4x4 into 2x2")
     blocks = POOL_EXERCISE.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(2, 2, 4)
     if np.array_equal(a, blocks.mean(axis=2)):
         raise AssertionError("those are the block averages (average pooling); max pooling keeps the largest")
