@@ -51,9 +51,12 @@ def taught_sources(name: str) -> dict:
         if cell.cell_type != "code":
             continue
         src = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        lines = src.splitlines()
         for node in ast.parse(src).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                found[node.name] = ast.get_source_segment(src, node, padded=False)
+                # whole lines, decorators first, like inspect.getsource (a comment ending the last line stays)
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                found[node.name] = "\n".join(lines[start - 1:node.end_lineno])
     return found
 
 
