@@ -4,7 +4,8 @@
     python3 dev.py lab        install the course into .venv and open it in JupyterLab
     python3 dev.py test       install the test tools into .venv and run the whole test suite
     python3 dev.py execute [NOTEBOOK ...]   re-run notebooks and store their outputs (deterministic)
-    python3 dev.py bench [--readme]         wall time and peak memory of each notebook
+    python3 dev.py bench [--readme]         wall time and peak memory of each notebook, and the
+                                            speed of our NumPy conv2d against PyTorch's
 
 Everything is installed into ``.venv`` next to this file, so nothing of your system is touched.
 """
@@ -134,6 +135,7 @@ def bench(args) -> int:
         print(f"{path.name:32s} {r['wall_s']:6.1f} s   {r['peak_mib']:6.0f} MiB", flush=True)
     if write_readme:
         update_readme_table(results)
+    bench_conv()
     return 0
 
 
@@ -150,6 +152,49 @@ def update_readme_table(results: dict) -> None:
                 lines[i] = "|".join(cells)
     readme.write_text("\n".join(lines) + "\n")
     print("README.md table updated")
+
+
+# The two layers of notebook 05's CNN; its issue asks our NumPy conv2d to stay within 5x of PyTorch on both.
+CONV_SPEED_CONFIGS = {"1 -> 16 channels, 28x28": (1, 16, 28), "16 -> 32 channels, 14x14": (16, 32, 14)}
+
+
+def bench_conv(calls: int = 60) -> dict:
+    """Forward time of helpers.conv.conv2d against torch's F.conv2d (CPU, float32, batch 64, 3x3 kernels).
+
+    Each function's time is the fastest of `calls` single calls: on a shared machine noise only ever adds
+    time, so the minimum is the best estimate of the code's own cost (notebook 05, section 7, explains).
+    Prints one line per layer shape and returns {shape: ratio numpy / torch}.
+    """
+    ratios = {}
+    for label, (C, F_, H) in CONV_SPEED_CONFIGS.items():
+        t_numpy, t_torch = _time_conv(C, F_, H, calls)
+        ratios[label] = t_numpy / t_torch
+        print(f"conv2d {label:26s} NumPy {t_numpy * 1e3:6.2f} ms   PyTorch {t_torch * 1e3:6.2f} ms"
+              f"   {ratios[label]:4.1f}x   {'within' if ratios[label] < 5 else 'OVER'} the 5x target", flush=True)
+    return ratios
+
+
+def _time_conv(C: int, F_: int, H: int, calls: int) -> tuple:
+    """(NumPy seconds, PyTorch seconds) of one forward pass of a 3x3 conv C -> F_ on 64 images H x H."""
+    import timeit
+
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    from helpers.conv import conv2d
+
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.normal(size=s).astype(np.float32) for s in ((64, C, H, H), (F_, C, 3, 3), (F_,)))
+    x_t, w_t, b_t = (torch.from_numpy(a) for a in (x, w, b))
+    with torch.no_grad():
+        if not np.allclose(conv2d(x, w, b), F.conv2d(x_t, w_t, b_t).numpy(), rtol=1e-4, atol=1e-4):
+            raise AssertionError(f"conv2d disagrees with PyTorch for {C} -> {F_} channels at {H}x{H}")
+        best = []
+        for f in (lambda: conv2d(x, w, b), lambda: F.conv2d(x_t, w_t, b_t)):
+            time.sleep(0.2)  # let the other library's spinning threads go to sleep first
+            best.append(min(timeit.repeat(f, number=1, repeat=calls)))
+    return tuple(best)
 
 
 COMMANDS = {"lab": lab, "test": test, "execute": execute, "bench": bench}
