@@ -165,6 +165,11 @@ def bench_conv(calls: int = 60) -> dict:
     time, so the minimum is the best estimate of the code's own cost (notebook 05, section 7, explains).
     Prints one line per layer shape and returns {shape: ratio numpy / torch}.
     """
+    for C, F_, H in CONV_SPEED_CONFIGS.values():
+        # A first pass over both shapes, not timed: in a fresh process the memory allocator hands big arrays
+        # back to the OS after each call and maps them afresh on the next (slow) until larger ones have
+        # been freed; a notebook, with its earlier cells, is long past that point.
+        _time_conv(C, F_, H, calls=3)
     ratios = {}
     for label, (C, F_, H) in CONV_SPEED_CONFIGS.items():
         t_numpy, t_torch = _time_conv(C, F_, H, calls)
