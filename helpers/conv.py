@@ -130,15 +130,16 @@ def _check_pool(x, size, stride, where, dout=None):
     return (kh, kw), (sh, sw), (OH, OW)
 
 
-def _check_layer(in_channels, out_channels, rng, dtype):
+def _check_layer(in_channels, out_channels, rng, dtype, layer="Conv2d"):
+    """The constructor arguments of a conv layer (Conv2d here, ConvTranspose2d in helpers.deconv)."""
     for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"Conv2d expects {name} as a positive int, got {n!r}")
+            raise ValueError(f"{layer} expects {name} as a positive int, got {n!r}")
     if not isinstance(rng, np.random.Generator):
-        raise ValueError("Conv2d expects rng = np.random.default_rng(seed) (or seed_everything(seed)), "
+        raise ValueError(f"{layer} expects rng = np.random.default_rng(seed) (or seed_everything(seed)), "
                          f"got {type(rng).__name__}")
     if dtype not in (np.float32, np.float64):
-        raise ValueError(f"Conv2d expects dtype np.float32 or np.float64, got {dtype}")
+        raise ValueError(f"{layer} expects dtype np.float32 or np.float64, got {dtype}")
 
 
 def _check_forward(layer, X):

@@ -29,7 +29,7 @@ Layers follow the protocol of ``helpers.layers`` (``forward(X)``, ``backward(dY)
 
 import numpy as np
 
-from helpers.conv import _check_images, _pair, conv2d, conv2d_backward
+from helpers.conv import _check_images, _check_layer, _pair, conv2d, conv2d_backward
 
 __all__ = [
     "conv_transpose_output_size", "conv_transpose2d_loop", "conv_transpose2d", "conv_matrix",
@@ -231,14 +231,7 @@ class ConvTranspose2d:
 
     def __init__(self, in_channels, out_channels, kernel_size, rng, stride=1, padding=0, output_padding=0,
                  dtype=np.float64):
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"ConvTranspose2d expects {name} as a positive int, got {n!r}")
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError("ConvTranspose2d expects rng = np.random.default_rng(seed) (or "
-                             f"seed_everything(seed)), got {type(rng).__name__}")
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"ConvTranspose2d expects dtype np.float32 or np.float64, got {dtype}")
+        _check_layer(in_channels, out_channels, rng, dtype, "ConvTranspose2d")   # the same checks as Conv2d's
         self.kernel_size = _pair(kernel_size, "kernel_size", 1)
         self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
         self.output_padding = _pair(output_padding, "output_padding", 0)

@@ -337,9 +337,9 @@ def test_other_bad_inputs_are_explained():
     with pytest.raises(ValueError, match="in_size must be"):
         conv_matrix(np.zeros((3, 3)), (0, 4))
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="in_channels as a positive int"):
+    with pytest.raises(ValueError, match="ConvTranspose2d expects in_channels as a positive int"):
         ConvTranspose2d(0, 2, 3, rng)
-    with pytest.raises(ValueError, match="rng = np.random.default_rng"):
+    with pytest.raises(ValueError, match="ConvTranspose2d expects rng = np.random.default_rng"):
         ConvTranspose2d(1, 2, 3, 0)
     with pytest.raises(ValueError, match="output_padding .* must be smaller than stride"):
         ConvTranspose2d(1, 2, 3, rng, stride=2, output_padding=2)
