@@ -46,6 +46,16 @@ def test_bad_keys_are_explained():
         ex.check("01.no_such_exercise", 1)
 
 
+def test_tuple_answer_checks_the_form():
+    assert ex.tuple_answer([1, np.zeros(2)], 2, "two things")[0] == 1
+    for unattempted in ((1, ...), (None, None), [np.zeros(2), None]):
+        with pytest.raises(ex.NotAttempted):
+            ex.tuple_answer(unattempted, 2, "two things")
+    for wrong in (None, 3, (1, 2, 3), "ab", {"a": 1, "b": 2}):
+        with pytest.raises(AssertionError, match="give two things"):
+            ex.tuple_answer(wrong, 2, "two things")
+
+
 def test_dict_answer_checks_the_form():
     form = "{'a': number, 'b': number}"
     assert ex.dict_answer({"a": 1, "b": 2, "extra": 3}, "ab", form) == {"a": 1, "b": 2, "extra": 3}

@@ -18,8 +18,9 @@ Writing a checker::
         z = np.linspace(-4, 4, 9)
         assert np.allclose(answer(z), ...), "wrong values at z = -4..4"
 
-Before judging a dict or an array answer, ``dict_answer`` and ``array_answer`` check its form and turn
-a placeholder into "not attempted" and a malformed answer into a message the student can act on.
+Before judging a tuple, dict or array answer, ``tuple_answer``, ``dict_answer`` and ``array_answer`` check
+its form and turn a placeholder into "not attempted" and a malformed answer into a message the student can
+act on.
 """
 
 import importlib
@@ -28,7 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["exercise", "check", "NotAttempted", "registered", "load_all", "dict_answer", "array_answer"]
+__all__ = ["exercise", "check", "NotAttempted", "registered", "load_all", "tuple_answer", "dict_answer",
+           "array_answer"]
 
 
 class NotAttempted(Exception):
@@ -95,6 +97,19 @@ def _guard(answer):
         return result
 
     return guarded
+
+
+def tuple_answer(answer, n: int, form: str) -> tuple:
+    """The student's answer of `n` parts, e.g. (y_hat, w_new, b_new), once every part is filled in.
+
+    Raises AssertionError (shown to the student: "give <form>") when it is not a tuple or list of `n`
+    things, NotAttempted while any part is still a placeholder (None or ...).
+    """
+    if not (isinstance(answer, (tuple, list)) and len(answer) == n):
+        raise AssertionError(f"give {form}")
+    if any(_is_unattempted(a) for a in answer):
+        raise NotAttempted
+    return tuple(answer)
 
 
 def dict_answer(answer, keys, form: str) -> dict:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, exercise
+from helpers.exercises import exercise, tuple_answer
 
 
 def _sigmoid(z):
@@ -41,10 +41,7 @@ def _silu_prime(answer):
 @exercise("01.neuron_by_hand", hint="z = 2·0.5 + (−1)·2 + 3·(−1) + 0.5. ReLU keeps positive z and gives 0 "
                                     "otherwise; leaky ReLU gives 0.1·z for negative z.")
 def _neuron_by_hand(answer):
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 3):
-        raise AssertionError("give three numbers: (z, ReLU output, leaky ReLU output)")
-    if any(a is None or a is Ellipsis for a in answer):
-        raise NotAttempted
+    answer = tuple_answer(answer, 3, "three numbers: (z, ReLU output, leaky ReLU output)")
     z, r, lk = (float(a) for a in answer)
     if np.isclose(z, -4.0):
         raise AssertionError(f"z = {z:g} is the weighted sum without the bias: add b = 0.5")

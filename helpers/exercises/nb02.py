@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, dict_answer, exercise
+from helpers.exercises import NotAttempted, dict_answer, exercise, tuple_answer
 
 # The four inputs of a two-input logic gate, in the order the notebook uses: (0,0), (0,1), (1,0), (1,1).
 GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -52,11 +52,7 @@ def _number(value, what):
 @exercise("02.one_update", hint="z = w·x + b = 1·1 + (−2)·2 + 0.5. ŷ = 1 if z >= 0 else 0. Then "
                                 "w ← w + lr·(y − ŷ)·x and b ← b + lr·(y − ŷ), with lr = 0.5.")
 def _one_update(answer):
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 3):
-        raise AssertionError("give three things: (y_hat, w_new, b_new)")
-    y_hat, w_new, b_new = answer
-    if any(a is None or a is Ellipsis for a in (y_hat, b_new)) or w_new is None or w_new is Ellipsis:
-        raise NotAttempted
+    y_hat, w_new, b_new = tuple_answer(answer, 3, "three things: (y_hat, w_new, b_new)")
     y_hat = _number(y_hat, "y_hat")
     w_new = np.asarray(w_new, dtype=np.float64)
     b_new = _number(b_new, "b_new")
@@ -119,10 +115,7 @@ def _separable(answer):
                                    "a whole epoch passes with no update. For η = 0.25, remember what the learning "
                                    "rate does when you start from w = 0.")
 def _count_updates_checker(answer):
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
-        raise AssertionError("give two numbers: (updates with η = 1, updates with η = 0.25)")
-    if any(a is None or a is Ellipsis for a in answer):
-        raise NotAttempted
+    answer = tuple_answer(answer, 2, "two numbers: (updates with η = 1, updates with η = 0.25)")
     n1, n_quarter = (_number(a, "the number of updates") for a in answer)
     X, y = GATE_INPUTS[::-1], np.array([1.0, 1.0, 1.0, 0.0])     # OR, visited as (1,1), (1,0), (0,1), (0,0)
     ref1, ref_quarter = _count_updates(X, y, 1.0), _count_updates(X, y, 0.25)

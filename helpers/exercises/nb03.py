@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, exercise
+from helpers.exercises import exercise, tuple_answer
 
 _MNIST_SIZES = [784, 128, 64, 10]
 
@@ -96,10 +96,7 @@ def _step(Z):
                           "x1 + x2 > 1.5. NOR fires only for (0, 0): flip the signs of an OR unit "
                           "(x1 + x2 > 0.5). The output is OR(h1, h2), a unit just like the OR unit.")
 def _xnor(answer):
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 4):
-        raise AssertionError("give four arrays: (W1, b1, W2, b2)")
-    if any(a is None or a is Ellipsis for a in answer):
-        raise NotAttempted
+    answer = tuple_answer(answer, 4, "four arrays: (W1, b1, W2, b2)")
     W1, b1, W2, b2 = (np.asarray(a, dtype=np.float64) for a in answer)
     for name, a, shape in [("W1", W1, (2, 2)), ("b1", b1, (2,)), ("W2", W2, (2, 1)), ("b2", b2, (1,))]:
         if a.shape != shape:
