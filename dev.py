@@ -159,7 +159,7 @@ CONV_SPEED_CONFIGS = {"1 -> 16 channels, 28x28": (1, 16, 28), "16 -> 32 channels
 
 
 def bench_conv(calls: int = 60) -> dict:
-    """Forward time of helpers.conv.conv2d against torch's F.conv2d (CPU, float32, batch 64, 3x3 kernels).
+    """Forward time of helpers.scratch.conv.conv2d against torch's F.conv2d (CPU, float32, batch 64, 3x3 kernels).
 
     Each function's time is the fastest of `calls` single calls: on a shared machine noise only ever adds
     time, so the minimum is the best estimate of the code's own cost (notebook 05, section 7, explains).
@@ -187,7 +187,7 @@ def _time_conv(C: int, F_: int, H: int, calls: int) -> tuple:
     import torch
     import torch.nn.functional as F
 
-    from helpers.conv import conv2d
+    from helpers.scratch.conv import conv2d
 
     rng = np.random.default_rng(0)
     x, w, b = (rng.normal(size=s).astype(np.float32) for s in ((64, C, H, H), (F_, C, 3, 3), (F_,)))

@@ -1,6 +1,6 @@
-"""Shared helpers for the course notebooks.
+"""Shared helpers for the course notebooks. Two halves:
 
-Where things live (one module per job):
+**The course's tooling** (one module per job; notebooks use it, never teach it):
 
 - ``helpers.data``      load the shipped datasets (checksummed), minibatches, a PyTorch loader
 - ``helpers.checks``    NumPy-vs-PyTorch comparison with a one-line verdict, finite-difference gradients
@@ -10,11 +10,13 @@ Where things live (one module per job):
 - ``helpers.widgets``   sliders that redraw one figure in place (ipywidgets 7.7 and 8.x)
 - ``helpers.exercises`` automatic feedback for the exercises (solutions live in ``exercises/solutions``)
 
-From-scratch code that later notebooks reuse, taught verbatim in the notebook named (a test guards it):
+**The from-scratch NumPy library** the notebooks grow one topic at a time, ``helpers.scratch``: each
+module is taught verbatim in its notebook (a test guards it) and imported by the notebooks after it.
 
-- ``helpers.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD; the Value engine
-- ``helpers.conv``      05: conv2d and max-pool, forward and backward; Conv2d/MaxPool2d layers
-- ``helpers.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
+- ``helpers.scratch.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD; the Value engine
+- ``helpers.scratch.conv``      05: conv2d and pooling, forward and backward; Conv2d/MaxPool2d/AvgPool2d layers
+- ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
+- ``helpers.scratch.validate``  the input checks that conv and deconv share (clear errors on bad shapes)
 """
 
 __version__ = "0.1.0"

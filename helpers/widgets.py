@@ -8,15 +8,22 @@ Works with ipywidgets 7.7 (Colab) and 8.x (JupyterLab 4): only core widgets are 
 ``draw(ax, **values)`` draws on a fresh axes of a fixed size each time a control changes and may
 return a short text (e.g. "accuracy 0.93") that is shown under the figure. Do heavy work once,
 outside ``draw``; sliders use ``continuous_update=False`` so a redraw happens on release.
+
+A widget cell ends with one short check, ``assert check_controls(ui)``: every control still draws at
+both ends of its range (every option of a dropdown), and moving it from one end to the other changes
+the figure's data (its lines, images, markers or patches; a title alone does not count).
 """
 
+import hashlib
 import inspect
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import clear_output, display
 
-__all__ = ["slider", "int_slider", "dropdown", "render", "interactive_plot", "sweep"]
+__all__ = ["slider", "int_slider", "dropdown", "render", "interactive_plot", "sweep", "check_controls",
+           "figure_data"]
 
 _STYLE = {"description_width": "initial"}
 
@@ -104,7 +111,37 @@ def interactive_plot(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, n
     widgets.interactive_output(update, controls)
     boxes = list(controls.values())
     rows = [widgets.HBox(boxes[i:i + controls_per_row]) for i in range(0, len(boxes), controls_per_row)]
-    return widgets.VBox([*rows, out])
+    ui = widgets.VBox([*rows, out])
+    ui.plot_spec = {"draw": draw, "controls": controls, "figsize": figsize, "nrows": nrows, "ncols": ncols}
+    return ui
+
+
+def figure_data(fig) -> str:
+    """A fingerprint of the DATA a figure shows: every line's points, image's pixels, collection's markers,
+    colours and paths, and patch's outline, in every axes. Titles, labels and other text are left out."""
+    h = hashlib.sha256()
+
+    def add(a):
+        a = np.ma.filled(np.ma.asarray(a, dtype=float), np.nan) if a is not None else np.zeros(0)
+        h.update(str(a.shape).encode())
+        h.update(np.round(np.nan_to_num(a, nan=1e300), 9).tobytes())
+
+    for ax in fig.axes:
+        for line in ax.lines:
+            add(line.get_xydata())
+        for im in ax.images:
+            add(im.get_array())
+            add(im.get_extent())
+        for col in ax.collections:
+            add(col.get_offsets())
+            add(col.get_array())
+            add(col.get_facecolor())
+            for path in col.get_paths()[:2000]:
+                add(path.vertices)
+        for patch in ax.patches:
+            add(patch.get_verts())
+            add(patch.get_facecolor())
+    return h.hexdigest()
 
 
 def _extreme_values(w):
@@ -119,22 +156,41 @@ def _extreme_values(w):
 def sweep(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, ncols: int = 1) -> dict:
     """Draw every control at both ends of its range (each dropdown option), the others at their value.
 
-    Returns ``{(name, value): text returned by draw}``. Raises AssertionError naming the control and
-    the value if a drawing fails, so a widget cell can ``assert`` that every end of every slider
-    still draws something sensible (the browser test then moves the real sliders).
+    Returns ``{(name, value): text returned by draw}``. Raises AssertionError naming the control and the
+    value if a drawing fails or is empty, and naming the control if moving it from its first to its last
+    value leaves the figure's data unchanged (a control with no effect is a bug).
     """
     _check_controls(draw, controls)
     defaults = {name: w.value for name, w in controls.items()}
     results = {}
     for name, w in controls.items():
-        for v in _extreme_values(w):
+        values = _extreme_values(w)
+        data = {}
+        for v in values:
             try:
                 fig, text = render(draw, {**defaults, name: v}, figsize, nrows, ncols)
             except Exception as e:
                 raise AssertionError(f"drawing failed with {name}={v!r}: {type(e).__name__}: {e}") from e
             drew = any(ax.has_data() or ax.images for ax in fig.axes)
+            data[v] = figure_data(fig)
             plt.close(fig)
             if not drew:
                 raise AssertionError(f"with {name}={v!r} the figure is empty")
             results[(name, v)] = text
+        if len(values) > 1 and data[values[0]] == data[values[-1]]:
+            raise AssertionError(f"control '{name}' has no effect: moving it from {values[0]!r} to "
+                                 f"{values[-1]!r} leaves the figure's data unchanged")
     return results
+
+
+def check_controls(ui) -> bool:
+    """The check a widget cell ends with: ``assert check_controls(ui)`` for ``ui = interactive_plot(...)``.
+
+    Runs ``sweep`` over the ui's own draw function and controls; returns True or raises AssertionError
+    naming the control that fails to draw or has no effect.
+    """
+    spec = getattr(ui, "plot_spec", None)
+    if spec is None:
+        raise TypeError("check_controls expects the widget returned by interactive_plot(...)")
+    sweep(spec["draw"], spec["controls"], spec["figsize"], spec["nrows"], spec["ncols"])
+    return True

@@ -14,7 +14,16 @@ import helpers.exercises.solutions as sol_pkg
 @ex.exercise("99.square", hint="Multiply z by itself.")
 def _square_checker(answer):
     z = np.array([-2.0, 0.5, 3.0])
-    assert np.allclose(answer(z), z * z), "wrong values for z = [-2, 0.5, 3]"
+    ok = np.allclose(answer(z), z * z)
+    assert ok, "wrong values for z = [-2, 0.5, 3]"
+
+
+@ex.exercise("99.staged", hints=("Think of areas.", "A square's area is side times side.", "return z * z"))
+def _staged_checker(answer):
+    ex.forbid(answer, {"square": "multiply, without np.square", "power": "multiply, without np.power"})
+    z = np.array([1.0, 2.0])
+    ok = np.allclose(answer(z), z * z)
+    assert ok, "wrong values"
 
 
 def test_feedback_lines(capsys):
@@ -37,6 +46,39 @@ def test_feedback_lines(capsys):
     for unattempted in (None, ..., stub, not_implemented):
         assert ex.check("99.square", unattempted) is False
         assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_hints_are_staged_and_can_be_asked_for(capsys):
+    ex._WRONG_TRIES.pop("99.staged", None)
+    stages = []
+    for _ in range(4):
+        assert ex.check("99.staged", lambda z: z + 1) is False
+        stages.append(capsys.readouterr().out)
+    assert "Hint (1 of 3" in stages[0] and "Think of areas" in stages[0] and "z * z" not in stages[0]
+    assert "Hint (2 of 3" in stages[1] and "side times side" in stages[1]
+    assert "Hint (3 of 3)" in stages[2] and "return z * z" in stages[2] and "Hint (3 of 3)" in stages[3]
+    ex.hint("99.staged", 1)
+    assert "Think of areas" in capsys.readouterr().out
+    ex.hint(2)  # the exercise checked last
+    assert "side times side" in capsys.readouterr().out
+    with pytest.raises(TypeError, match="sequence of stages"):
+        ex.exercise("99.bad", hints="one string")
+
+
+def test_forbid_rejects_an_answer_that_names_what_the_exercise_excludes(capsys):
+    assert ex.check("99.staged", lambda z: z * z) is True
+    capsys.readouterr()
+    for bypass in (lambda z: np.square(z), lambda z: [np.power(v, 2) for v in z]):
+        assert ex.check("99.staged", bypass) is False
+        assert "without np." in capsys.readouterr().out
+
+    def nested(z):
+        def inner(v):
+            return np.square(v)
+        return inner(z)
+
+    assert "square" in ex.names_used(nested)
+    assert ex.check("99.staged", nested) is False
 
 
 def test_bad_keys_are_explained():
@@ -89,6 +131,8 @@ def solution_modules():
 def test_every_exercise_has_a_solution_and_every_solution_passes(capsys):
     ex.load_all()
     keys = {k for k in ex.registered() if not k.startswith("99.")}
+    one_stage = sorted(k for k in keys if len(ex.registered()[k].hints) < 2)
+    assert not one_stage, f"give these exercises staged hints (a nudge first, closer later): {one_stage}"
     solved = {}
     for name in solution_modules():
         solved.update(importlib.import_module(f"helpers.exercises.solutions.{name}").SOLUTIONS)

@@ -1,4 +1,4 @@
-"""Notebook 04 teaches exactly the code that helpers/layers.py exports (so what the notebook teaches and
+"""Notebook 04 teaches exactly the code that helpers/scratch/layers.py exports (so what the notebook teaches and
 what later notebooks import cannot drift apart), and the notebook's own code is right: its Value engine
 agrees with torch.autograd on several expressions, its pitfall demonstrations really go wrong, and its
 gradient descent diverges exactly above 2 / λ_max."""
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-import helpers.layers
+import helpers.scratch.layers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ is not a package: import its helpers
 
@@ -28,8 +28,8 @@ def nb():
 
 
 def test_notebook_teaches_the_same_code_as_helpers_layers():
-    assert_same_source(NOTEBOOK, helpers.layers, TAUGHT)
-    assert set(helpers.layers.__all__) <= set(TAUGHT), "every exported name must be taught in the notebook"
+    assert_same_source(NOTEBOOK, helpers.scratch.layers, TAUGHT)
+    assert set(helpers.scratch.layers.__all__) <= set(TAUGHT), "every exported name must be taught in the notebook"
 
 
 def _torch_leaf(x):

@@ -1,4 +1,4 @@
-"""Notebook 05 teaches exactly helpers.conv, and its own NumPy code agrees with PyTorch on more cases
+"""Notebook 05 teaches exactly helpers.scratch.conv, and its own NumPy code agrees with PyTorch on more cases
 than the notebook has room for (the notebook checks them too; here they are checked again)."""
 
 import sys
@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
 
-import helpers.conv  # noqa: E402
+import helpers.scratch.conv  # noqa: E402
 from helpers.widgets import render  # noqa: E402
 
 NOTEBOOK = "05_cnn.ipynb"
@@ -27,7 +27,7 @@ def nb():
 
 
 def test_notebook_teaches_the_helper_code():
-    assert_same_source(NOTEBOOK, helpers.conv, TAUGHT)
+    assert_same_source(NOTEBOOK, helpers.scratch.conv, TAUGHT)
 
 
 @pytest.mark.parametrize("shape", [(5, 5, 3, 3), (7, 9, 3, 2), (8, 6, 1, 4), (6, 6, 6, 6), (28, 28, 5, 5)])

@@ -10,8 +10,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers.conv import Conv2d
-from helpers.layers import Linear, ReLU, Sequential
+from helpers.scratch.conv import Conv2d
+from helpers.scratch.layers import Linear, ReLU, Sequential
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ is not a package: import its helpers
 

@@ -1,4 +1,4 @@
-"""Notebook 07's own code (what a student reads) is helpers.deconv's code, and it agrees with PyTorch on
+"""Notebook 07's own code (what a student reads) is helpers.scratch.deconv's code, and it agrees with PyTorch on
 more cases than the notebook shows; its drawing functions draw every slider setting; its autoencoder has
 the shapes the table promises; every exercise's reference solution passes and common mistakes are caught."""
 
@@ -18,7 +18,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
 
-import helpers.deconv  # noqa: E402
+import helpers.scratch.deconv  # noqa: E402
 from helpers.exercises import check  # noqa: E402
 from helpers.exercises.solutions.nb07 import SOLUTIONS  # noqa: E402
 from helpers.widgets import render  # noqa: E402
@@ -31,11 +31,11 @@ NB = notebook_defs(NOTEBOOK)
 
 
 def test_notebook_teaches_exactly_the_helpers_code():
-    assert_same_source(NOTEBOOK, helpers.deconv, TAUGHT)
+    assert_same_source(NOTEBOOK, helpers.scratch.deconv, TAUGHT)
 
 
 def test_every_public_helper_is_taught():
-    assert set(helpers.deconv.__all__) <= set(TAUGHT)
+    assert set(helpers.scratch.deconv.__all__) <= set(TAUGHT)
 
 
 # A few configurations the notebook does not show: stride 3 with every output padding, wide kernels,
@@ -134,7 +134,8 @@ def test_stubs_count_as_not_attempted(capsys):
     ("07.checkerboard", {(8, 4)}, "not in the list"),
     ("07.nearest_by_index", lambda x, s: np.tile(x, (1, 1, s, s)), "tiles the whole image"),
     ("07.nearest_by_index", lambda x, s: x, "should be"),
-    ("07.zero_insertion", lambda x, w, s: helpers.deconv.conv_transpose2d(x, w[:, :, ::-1, ::-1].copy(), stride=s),
+    ("07.zero_insertion",
+     lambda x, w, s: helpers.scratch.deconv.conv_transpose2d(x, w[:, :, ::-1, ::-1].copy(), stride=s),
      "flipped the wrong way"),
     ("07.zero_insertion", lambda x, w, s: np.zeros((1, 1, 2, 2)), "should be"),
 ])

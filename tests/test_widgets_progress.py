@@ -10,7 +10,16 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers.progress import TrainingLog, progress  # noqa: E402
-from helpers.widgets import dropdown, int_slider, interactive_plot, render, slider, sweep  # noqa: E402
+from helpers.widgets import (  # noqa: E402
+    check_controls,
+    dropdown,
+    figure_data,
+    int_slider,
+    interactive_plot,
+    render,
+    slider,
+    sweep,
+)
 
 
 def draw(ax, w, f="sin"):
@@ -87,3 +96,36 @@ def test_training_log():
 
 def test_progress_iterates():
     assert sum(progress(range(4), disable=True)) == 6
+
+
+def test_a_control_with_no_effect_on_the_data_fails_with_its_name():
+    def title_only(ax, w, f="sin"):
+        x = np.linspace(0, 6, 50)
+        ax.plot(x, getattr(np, f)(x))
+        ax.set_title(f"w = {w:.2f}")  # w changes the title only: not an effect
+
+    with pytest.raises(AssertionError, match="control 'w' has no effect"):
+        sweep(title_only, {"w": slider("w", 1.0, -3, 3), "f": dropdown("f", ["sin", "cos"])})
+    ui = interactive_plot(title_only, {"f": dropdown("f", ["sin", "cos"]), "w": slider("w", 1.0, -3, 3)})
+    with pytest.raises(AssertionError, match="control 'w' has no effect"):
+        check_controls(ui)
+    assert check_controls(interactive_plot(draw, {"w": slider("w", 1.0, -3, 3)})) is True
+    with pytest.raises(TypeError, match="interactive_plot"):
+        check_controls(widgets.VBox())
+
+
+def test_figure_data_sees_lines_images_markers_and_patches_not_text():
+    def fingerprint(paint):
+        fig, ax = plt.subplots()
+        paint(ax)
+        fp = figure_data(fig)
+        plt.close(fig)
+        return fp
+
+    base = fingerprint(lambda ax: ax.plot([0, 1], [0, 1]))
+    assert base == fingerprint(lambda ax: (ax.plot([0, 1], [0, 1]), ax.set_title("other")))
+    assert base != fingerprint(lambda ax: ax.plot([0, 1], [0, 2]))
+    assert fingerprint(lambda ax: ax.imshow(np.eye(3))) != fingerprint(lambda ax: ax.imshow(np.eye(3)[::-1]))
+    assert fingerprint(lambda ax: ax.scatter([0, 1], [0, 1], c=[0, 1])) != \
+        fingerprint(lambda ax: ax.scatter([0, 1], [0, 1], c=[1, 0]))
+    assert fingerprint(lambda ax: ax.bar([0, 1], [1, 2])) != fingerprint(lambda ax: ax.bar([0, 1], [1, 3]))

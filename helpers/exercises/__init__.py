@@ -8,12 +8,18 @@ A notebook's exercise cell looks like::
     _ = check("01.sigmoid_prime", sigmoid_prime)  # `_ =`: check returns True/False, not worth printing
 
 ``check`` never raises, so a notebook with unattempted exercises still runs top to bottom.
+
+Hints are staged: the first wrong try shows the first hint (a nudge toward the idea), each later wrong
+try the next one (closer to the code); ``hint("01.sigmoid_prime", 2)`` (or ``hint(2)`` for the exercise
+checked last) shows a chosen stage at once.
 The checkers for notebook NN live in ``helpers/exercises/nbNN.py``; reference solutions live in
 ``helpers/exercises/solutions/nbNN.py`` (out of sight, and tests prove each one passes its checker).
 
 Writing a checker::
 
-    @exercise("01.sigmoid_prime", hint="The derivative of σ is σ(z)(1 − σ(z)).")
+    @exercise("01.sigmoid_prime", hints=("How does σ(z) change when z moves a little? Think of the chain rule.",
+                                         "σ'(z) can be written with σ(z) itself.",
+                                         "σ'(z) = σ(z)(1 − σ(z))"))
     def _(answer):
         z = np.linspace(-4, 4, 9)
         assert np.allclose(answer(z), ...), "wrong values at z = -4..4"
@@ -21,16 +27,22 @@ Writing a checker::
 Before judging a tuple, dict or array answer, ``tuple_answer``, ``dict_answer`` and ``array_answer`` check
 its form and turn a placeholder into "not attempted" and a malformed answer into a message the student can
 act on.
+
+Where an exercise says "without X", the checker calls ``forbid(answer, {"X": "why not"})``: it fails an
+answer whose code (nested functions included) names X.
 """
 
+import functools
 import importlib
+import inspect
+import types
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["exercise", "check", "NotAttempted", "registered", "load_all", "tuple_answer", "dict_answer",
-           "array_answer"]
+__all__ = ["exercise", "check", "hint", "NotAttempted", "registered", "load_all", "tuple_answer", "dict_answer",
+           "array_answer", "names_used", "forbid"]
 
 
 class NotAttempted(Exception):
@@ -41,21 +53,60 @@ class NotAttempted(Exception):
 class Exercise:
     key: str
     checker: Callable
-    hint: str
+    hints: tuple  # staged: a nudge toward the idea first, closer to the code later
 
 
 _REGISTRY: dict = {}
+_WRONG_TRIES: dict = {}  # key -> wrong answers so far in this kernel (picks the hint stage)
+_LAST_CHECKED: list = []  # the key checked last, for hint(level)
 
 
-def exercise(key: str, hint: str = ""):
-    """Decorator: register ``checker(answer)``, which raises AssertionError("what is wrong") on a wrong answer."""
+def exercise(key: str, hints=(), hint: str = ""):
+    """Decorator: register ``checker(answer)``, which raises AssertionError("what is wrong") on a wrong answer.
+
+    hints: the staged hints, a nudge toward the idea first and the code (if ever) last; each wrong try shows
+    the next stage. (``hint="..."`` registers a single stage.)
+    """
     _parse(key)
+    if isinstance(hints, str):
+        raise TypeError(f"exercise {key!r}: hints is a sequence of stages, e.g. hints=('nudge', 'closer')")
+    stages = tuple(hints) + ((hint,) if hint else ())
+    if not all(isinstance(h, str) and h.strip() for h in stages):
+        raise ValueError(f"exercise {key!r}: every hint stage must be a non-empty str")
 
     def register(checker):
-        _REGISTRY[key] = Exercise(key, checker, hint)
+        _REGISTRY[key] = Exercise(key, checker, stages)
         return checker
 
     return register
+
+
+def _hint_line(ex: Exercise, stage: int) -> str:
+    """'Hint (1 of 3): ...' for stage 1..n (clamped), or '' when the exercise has no hints."""
+    if not ex.hints:
+        return ""
+    if len(ex.hints) == 1:
+        return f"\n  Hint: {ex.hints[0]}"
+    stage = min(max(stage, 1), len(ex.hints))
+    more = f'; hint("{ex.key}", {stage + 1}) shows the next' if stage < len(ex.hints) else ""
+    return f"\n  Hint ({stage} of {len(ex.hints)}{more}): {ex.hints[stage - 1]}"
+
+
+def hint(key_or_stage=None, stage=None) -> None:
+    """Print a hint: ``hint("01.sigmoid_prime", 2)``, ``hint(2)`` (the exercise checked last), or ``hint()``
+    (the next stage for the exercise checked last)."""
+    if isinstance(key_or_stage, int) and stage is None:
+        key_or_stage, stage = None, key_or_stage
+    key = key_or_stage if key_or_stage is not None else (_LAST_CHECKED[-1] if _LAST_CHECKED else None)
+    if key is None:
+        print("Run an exercise's check cell first, or name it: hint(\"01.sigmoid_prime\", 1)")
+        return
+    ex = _lookup(key)
+    if not ex.hints:
+        print(f"Exercise {key} has no hints.")
+        return
+    stage = stage if stage is not None else _WRONG_TRIES.get(key, 0) + 1
+    print(f"Exercise {key}:" + _hint_line(ex, stage))
 
 
 def _parse(key):
@@ -87,6 +138,7 @@ def _guard(answer):
     if not callable(answer):
         return answer
 
+    @functools.wraps(answer)  # keeps __wrapped__: names_used reads the student's own code
     def guarded(*args, **kwargs):
         try:
             result = answer(*args, **kwargs)
@@ -155,10 +207,36 @@ def array_answer(answer, shape: tuple, form: str, shape_why: str = "") -> np.nda
     return a
 
 
+def names_used(func) -> set:
+    """Every global, attribute and method name that ``func``'s code mentions, nested functions, lambdas and
+    comprehensions included (``np.kron(x)`` -> {"np", "kron", ...}). Unwraps the checker's guard."""
+    func = inspect.unwrap(func)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return set()
+    names, todo = set(), [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return names
+
+
+def forbid(answer, forbidden: dict) -> None:
+    """AssertionError when the answer's code names something the exercise says not to use.
+
+    forbidden: name -> why, e.g. ``{"kron": "build it with indexing, not np.kron"}``.
+    """
+    found = [name for name in forbidden if name in names_used(answer)]
+    if found:
+        raise AssertionError(f"your code uses {found[0]}: {forbidden[found[0]]}")
+
+
 def check(key: str, answer) -> bool:
-    """Check a student's answer; print one feedback line; return True when correct. Never raises
-    for a wrong or missing answer (only for a misspelt exercise key)."""
+    """Check a student's answer; print one feedback line (and the next hint stage when it is wrong);
+    return True when correct. Never raises for a wrong or missing answer (only for a misspelt key)."""
     ex = _lookup(key)
+    _LAST_CHECKED[:] = [key]
     if _is_unattempted(answer):
         print(f"◻ Exercise {key}: not attempted yet. Fill in your answer and run this cell again.")
         return False
@@ -167,12 +245,13 @@ def check(key: str, answer) -> bool:
     except NotAttempted:
         print(f"◻ Exercise {key}: not attempted yet. Fill in your answer and run this cell again.")
         return False
-    except AssertionError as e:
-        print(f"✗ Exercise {key}: not quite. {e}".rstrip() + (f"\n  Hint: {ex.hint}" if ex.hint else ""))
-        return False
-    except Exception as e:  # the student's code crashed: show why, kindly
-        print(f"✗ Exercise {key}: your code raised {type(e).__name__}: {e}"
-              + (f"\n  Hint: {ex.hint}" if ex.hint else ""))
+    except Exception as e:
+        _WRONG_TRIES[key] = _WRONG_TRIES.get(key, 0) + 1
+        stage = _hint_line(ex, _WRONG_TRIES[key])
+        if isinstance(e, AssertionError):
+            print(f"✗ Exercise {key}: not quite. {e}".rstrip() + stage)
+        else:  # the student's code crashed: show why, kindly
+            print(f"✗ Exercise {key}: your code raised {type(e).__name__}: {e}" + stage)
         return False
     print(f"✓ Exercise {key}: correct, well done!")
     return True

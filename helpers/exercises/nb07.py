@@ -71,7 +71,7 @@ def _nearest_by_index(answer):
                "then conv2d(z, w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], padding=K − 1): swap the channel "
                "axes and flip the kernel upside down and left to right.")
 def _zero_insertion(answer):
-    from helpers.deconv import conv_transpose2d
+    from helpers.scratch.deconv import conv_transpose2d
 
     rng = np.random.default_rng(3)
     for N, C_in, C_out, H, W, K, stride in [(1, 1, 1, 3, 3, 3, 2), (2, 3, 2, 4, 5, 3, 1),

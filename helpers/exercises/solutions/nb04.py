@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.layers import Value
+from helpers.scratch.layers import Value
 
 
 def leaky_relu_backward(dY, X, slope=0.01):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.conv import conv2d
+from helpers.scratch.conv import conv2d
 
 
 def nearest_by_index(x, scale):

@@ -19,7 +19,7 @@ The workhorse is ``im2col``: it copies every receptive field into a column of a 
 transposed convolution of notebook 07, need. stride, padding, kernel and pooling sizes are ints or
 ``(height, width)`` pairs.
 
-Layers follow the protocol of ``helpers.layers`` (``forward(X)``, ``backward(dY) -> dX``, ``params`` and
+Layers follow the protocol of ``helpers.scratch.layers`` (``forward(X)``, ``backward(dY) -> dX``, ``params`` and
 ``grads`` dicts), so they stack with its ``Linear``, ``ReLU`` and ``Sequential``:
 
     net = Sequential(Conv2d(1, 8, 3, rng, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(8 * 14 * 14, 10, rng))
@@ -27,131 +27,23 @@ Layers follow the protocol of ``helpers.layers`` (``forward(X)``, ``backward(dY)
 
 import numpy as np
 
-from helpers.layers import Flatten  # the bridge from feature maps to the dense head, re-exported here
+from helpers.scratch.layers import Flatten  # the bridge from feature maps to the dense head, re-exported here
+from helpers.scratch.validate import (  # input checks with clear error messages: read them there
+    check_backward,
+    check_cols,
+    check_conv,
+    check_forward,
+    check_layer,
+    check_pool,
+    check_window,
+    pair,
+)
 
 __all__ = [
     "conv_output_size", "im2col", "col2im", "conv2d", "conv2d_backward",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Input checks: fail early, with a message that says what was expected. Each public function
-# calls one of them first, and gets back its sizes as (height, width) pairs. (helpers.deconv
-# uses _pair and _check_images too: keep their signatures.)
-# --------------------------------------------------------------------------------------------
-
-def _pair(v, name, minimum):
-    """An int or a (height, width) pair of ints, each >= minimum  ->  (vh, vw)."""
-    pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    ok = len(pair) == 2 and all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pair)
-    if not ok or min(pair) < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum} or a (height, width) pair of them, got {v!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _check_float(a, where, what, shape_text):
-    if not isinstance(a, np.ndarray):
-        raise ValueError(f"{where} expects {what} as a NumPy array of shape {shape_text}, got {type(a).__name__}")
-    if a.dtype not in (np.float32, np.float64):
-        raise ValueError(f"{where} expects {what} as float32 or float64, got {a.dtype}: convert it first, "
-                         f"e.g. {what}.astype(np.float32) (and scale images to [0, 1])")
-
-
-def _check_images(x, where, what="x"):
-    """Raise ValueError unless x is a float NumPy array of shape (N, C, H, W)."""
-    _check_float(x, where, what, "(N, C, H, W)")
-    if x.ndim != 4:
-        hint = {2: f"; for one grayscale image use {what}[None, None]", 3: f"; for one image use {what}[None]"}
-        raise ValueError(f"{where} expects {what} of shape (N, C, H, W), got {x.shape}{hint.get(x.ndim, '')}")
-
-
-def _sizes(H, W, kernel, stride, padding, where, what="kernel"):
-    """Normalise kernel/stride/padding to pairs, check the window fits; add the output size (OH, OW)."""
-    (kh, kw), (sh, sw), (ph, pw) = (_pair(kernel, f"{what} size", 1), _pair(stride, "stride", 1),
-                                    _pair(padding, "padding", 0))
-    if kh > H + 2 * ph or kw > W + 2 * pw:
-        raise ValueError(f"{where}: the {what} ({kh}x{kw}) is larger than the padded input "
-                         f"({H + 2 * ph}x{W + 2 * pw}); use a smaller {what} or more padding")
-    return (kh, kw), (sh, sw), (ph, pw), ((H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
-
-
-def _check_dout(dout, shape, where):
-    _check_float(dout, where, "dout", str(shape))
-    if dout.shape != shape:
-        raise ValueError(f"{where} expects dout of shape {shape} (the shape of the forward output), "
-                         f"got {dout.shape}")
-
-
-def _check_window(x, kernel_size, stride, padding, where):
-    """Checks for im2col; returns (kh, kw), (sh, sw), (ph, pw), (OH, OW)."""
-    _check_images(x, where)
-    return _sizes(*x.shape[2:], kernel_size, stride, padding, where)
-
-
-def _check_cols(cols, x_shape, kernel_size, stride, padding):
-    """Checks for col2im; returns (kh, kw), (sh, sw), (ph, pw), (OH, OW)."""
-    N, C, H, W = x_shape
-    (kh, kw), s, p, (OH, OW) = _sizes(H, W, kernel_size, stride, padding, "col2im")
-    _check_float(cols, "col2im", "cols", "(C·KH·KW, N·OH·OW)")
-    if cols.shape != (C * kh * kw, N * OH * OW):
-        raise ValueError(f"col2im expects cols of shape {(C * kh * kw, N * OH * OW)} for x_shape "
-                         f"{tuple(x_shape)}, got {cols.shape}")
-    return (kh, kw), s, p, (OH, OW)
-
-
-def _check_conv(x, w, b, stride, padding, where, dout=None):
-    """Checks for conv2d (and its backward pass, with dout); returns stride, padding, (OH, OW)."""
-    _check_images(x, where)
-    _check_float(w, where, "w", "(F, C, KH, KW)")
-    if w.ndim != 4:
-        raise ValueError(f"{where} expects w of shape (F, C, KH, KW), got {w.shape}")
-    (N, C, H, W), (F, Cw, KH, KW) = x.shape, w.shape
-    if Cw != C:
-        raise ValueError(f"{where}: x has {C} channels but the filters w {w.shape} expect {Cw}: "
-                         f"w must have shape (F, {C}, KH, KW)")
-    if b is not None and (not isinstance(b, np.ndarray) or b.shape != (F,)):
-        raise ValueError(f"{where} expects b of shape ({F},) (one bias per filter) or None, "
-                         f"got {getattr(b, 'shape', type(b).__name__)}")
-    _, stride, padding, (OH, OW) = _sizes(H, W, (KH, KW), stride, padding, where)
-    if dout is not None:
-        _check_dout(dout, (N, F, OH, OW), where)
-    return stride, padding, (OH, OW)
-
-
-def _check_pool(x, size, stride, where, dout=None):
-    """Checks for the pooling functions; returns (kh, kw), (sh, sw), (OH, OW). stride None = size."""
-    _check_images(x, where)
-    (kh, kw), (sh, sw), _, (OH, OW) = _sizes(*x.shape[2:], size, size if stride is None else stride, 0,
-                                             where, what="pooling window")
-    if dout is not None:
-        _check_dout(dout, (*x.shape[:2], OH, OW), where)
-    return (kh, kw), (sh, sw), (OH, OW)
-
-
-def _check_layer(in_channels, out_channels, rng, dtype, layer="Conv2d"):
-    """The constructor arguments of a conv layer (Conv2d here, ConvTranspose2d in helpers.deconv)."""
-    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{layer} expects {name} as a positive int, got {n!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"{layer} expects rng = np.random.default_rng(seed) (or seed_everything(seed)), "
-                         f"got {type(rng).__name__}")
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"{layer} expects dtype np.float32 or np.float64, got {dtype}")
-
-
-def _check_forward(layer, X):
-    _check_images(X, f"{layer!r}.forward", "X")
-    if "W" in layer.params and X.dtype != layer.params["W"].dtype:
-        raise ValueError(f"{layer!r}.forward: X is {X.dtype} but the weights are {layer.params['W'].dtype}; "
-                         f"use X.astype(np.{layer.params['W'].dtype}) (or build the layer with that dtype)")
-
-
-def _check_backward(layer):
-    if layer.X is None:
-        raise ValueError(f"{layer!r}.backward called before forward: forward caches what backward needs")
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,7 +61,7 @@ def im2col(x, kernel_size, stride=1, padding=0):
     cols[(c, i, j), (n, oh, ow)] = x_padded[n, c, oh·stride + i, ow·stride + j]: row (c, i, j) holds
     what kernel entry w[:, c, i, j] multiplies, column (n, oh, ow) one output position of one image.
     """
-    (kh, kw), (sh, sw), (ph, pw), (OH, OW) = _check_window(x, kernel_size, stride, padding, "im2col")
+    (kh, kw), (sh, sw), (ph, pw), (OH, OW) = check_window(x, kernel_size, stride, padding, "im2col")
     N, C, H, W = x.shape
     # Zero-pad and put channels first, in one copy: (C, N, H + 2ph, W + 2pw). Channels first puts the
     # columns of all N images side by side, so the convolution of the whole batch is one matrix product.
@@ -188,7 +80,7 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     cols: (C·KH·KW, N·OH·OW)  ->  (N, C, H, W) = x_shape. A pixel that lies in several receptive
     fields receives the SUM of their entries (that is exactly how a gradient flows back).
     """
-    (kh, kw), (sh, sw), (ph, pw), (OH, OW) = _check_cols(cols, x_shape, kernel_size, stride, padding)
+    (kh, kw), (sh, sw), (ph, pw), (OH, OW) = check_cols(cols, x_shape, kernel_size, stride, padding)
     N, C, H, W = x_shape
     cols = cols.reshape(C, kh, kw, N, OH, OW)
     xp = np.zeros((C, N, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
@@ -205,7 +97,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) or None  ->  out: (N, F, OH, OW) with
     out[n, f, oh, ow] = b[f] + sum_{c, i, j} w[f, c, i, j] · x_padded[n, c, oh·stride + i, ow·stride + j].
     """
-    stride, padding, (OH, OW) = _check_conv(x, w, b, stride, padding, "conv2d")
+    stride, padding, (OH, OW) = check_conv(x, w, b, stride, padding, "conv2d")
     N, F = len(x), len(w)
     cols = im2col(x, w.shape[2:], stride, padding)  # (C·KH·KW, N·OH·OW)
     out = w.reshape(F, -1) @ cols  # (F, C·KH·KW) @ (C·KH·KW, N·OH·OW): every filter, everywhere, at once
@@ -222,7 +114,7 @@ def conv2d_backward(dout, x, w, stride=1, padding=0):
     so its backward pass is a linear layer's: dW = dout cols^T, dcols = W^T dout, db = the sum of
     dout over everything but the filter; then col2im sends dcols back to the pixels they came from.
     """
-    stride, padding, (OH, OW) = _check_conv(x, w, None, stride, padding, "conv2d_backward", dout=dout)
+    stride, padding, (OH, OW) = check_conv(x, w, None, stride, padding, "conv2d_backward", dout=dout)
     F = len(w)
     d = dout.transpose(1, 0, 2, 3).reshape(F, -1)  # (F, N·OH·OW): the layout of the forward product
     cols = im2col(x, w.shape[2:], stride, padding)  # recomputed: cheaper to rebuild than to keep around
@@ -241,7 +133,7 @@ def max_pool2d(x, size=2, stride=None):
 
     x: (N, C, H, W) -> (N, C, OH, OW) with OH = (H − size) // stride + 1 (leftover rows are dropped).
     """
-    (kh, kw), (sh, sw), (OH, OW) = _check_pool(x, size, stride, "max_pool2d")
+    (kh, kw), (sh, sw), (OH, OW) = check_pool(x, size, stride, "max_pool2d")
     out = np.full((*x.shape[:2], OH, OW), -np.inf, dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):  # entry (i, j) of every window at once
@@ -255,7 +147,7 @@ def max_pool2d_backward(dout, x, size=2, stride=None):
     dout: (N, C, OH, OW) -> dx: (N, C, H, W). On a tie the first max in reading order gets it (as in
     PyTorch); the window's other inputs did not affect the output, so their gradient is 0.
     """
-    (kh, kw), (sh, sw), (OH, OW) = _check_pool(x, size, stride, "max_pool2d_backward", dout=dout)
+    (kh, kw), (sh, sw), (OH, OW) = check_pool(x, size, stride, "max_pool2d_backward", dout=dout)
     out = max_pool2d(x, size, stride)
     dx = np.zeros_like(x, dtype=np.result_type(x, dout))
     routed = np.zeros(out.shape, dtype=bool)  # windows whose max has already received the gradient
@@ -269,7 +161,7 @@ def max_pool2d_backward(dout, x, size=2, stride=None):
 
 def avg_pool2d(x, size=2, stride=None):
     """Mean over each size x size window.   x: (N, C, H, W) -> (N, C, OH, OW)."""
-    (kh, kw), (sh, sw), (OH, OW) = _check_pool(x, size, stride, "avg_pool2d")
+    (kh, kw), (sh, sw), (OH, OW) = check_pool(x, size, stride, "avg_pool2d")
     out = np.zeros((*x.shape[:2], OH, OW), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
@@ -279,7 +171,7 @@ def avg_pool2d(x, size=2, stride=None):
 
 def avg_pool2d_backward(dout, x, size=2, stride=None):
     """Gradient of avg_pool2d: each window shares its gradient equally among its kh·kw inputs."""
-    (kh, kw), (sh, sw), (OH, OW) = _check_pool(x, size, stride, "avg_pool2d_backward", dout=dout)
+    (kh, kw), (sh, sw), (OH, OW) = check_pool(x, size, stride, "avg_pool2d_backward", dout=dout)
     dx = np.zeros_like(x, dtype=np.result_type(x, dout))
     for i in range(kh):
         for j in range(kw):
@@ -288,7 +180,7 @@ def avg_pool2d_backward(dout, x, size=2, stride=None):
 
 
 # --------------------------------------------------------------------------------------------
-# Layers (the protocol of helpers.layers): forward caches its input, backward fills grads.
+# Layers (the protocol of helpers.scratch.layers): forward caches its input, backward fills grads.
 # --------------------------------------------------------------------------------------------
 
 class Conv2d:
@@ -296,14 +188,14 @@ class Conv2d:
 
     params: "W" (out_channels, in_channels, KH, KW) and "b" (out_channels,), the layout of PyTorch's
     nn.Conv2d, so copying is direct: conv.weight <- W, conv.bias <- b (no transpose, unlike Linear).
-    Init (He uniform, as helpers.layers.Linear): W ~ U(±sqrt(6 / fan_in)), fan_in = in_channels·KH·KW,
+    Init (He uniform, as helpers.scratch.layers.Linear): W ~ U(±sqrt(6 / fan_in)), fan_in = in_channels·KH·KW,
     the number of inputs that each output sums over; b = 0.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, rng, stride=1, padding=0, dtype=np.float64):
-        _check_layer(in_channels, out_channels, rng, dtype)
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+        check_layer(in_channels, out_channels, rng, dtype)
+        self.kernel_size = pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
         shape = (out_channels, in_channels, *self.kernel_size)
         bound = np.sqrt(6.0 / np.prod(shape[1:]))
         self.params = {"W": rng.uniform(-bound, bound, size=shape).astype(dtype),
@@ -317,12 +209,12 @@ class Conv2d:
         return f"Conv2d({C}, {F}, kernel_size={k}, stride={s}, padding={p})"
 
     def forward(self, X):
-        _check_forward(self, X)
+        check_forward(self, X)
         self.X = X
         return conv2d(X, self.params["W"], self.params["b"], self.stride, self.padding)
 
     def backward(self, dY):
-        _check_backward(self)
+        check_backward(self)
         dX, self.grads["W"], self.grads["b"] = conv2d_backward(dY, self.X, self.params["W"],
                                                                self.stride, self.padding)
         return dX
@@ -332,8 +224,8 @@ class MaxPool2d:
     """Max pooling over size x size windows (stride defaults to size). No parameters."""
 
     def __init__(self, size=2, stride=None):
-        self.size = _pair(size, "size", 1)
-        self.stride = self.size if stride is None else _pair(stride, "stride", 1)
+        self.size = pair(size, "size", 1)
+        self.stride = self.size if stride is None else pair(stride, "stride", 1)
         self.params, self.grads = {}, {}  # nothing to learn
         self.X = None
 
@@ -341,12 +233,12 @@ class MaxPool2d:
         return f"MaxPool2d({self.size[0] if self.size[0] == self.size[1] else self.size})"
 
     def forward(self, X):
-        _check_forward(self, X)
+        check_forward(self, X)
         self.X = X
         return max_pool2d(X, self.size, self.stride)
 
     def backward(self, dY):
-        _check_backward(self)
+        check_backward(self)
         return max_pool2d_backward(dY, self.X, self.size, self.stride)
 
 
@@ -354,8 +246,8 @@ class AvgPool2d:
     """Average pooling over size x size windows (stride defaults to size). No parameters."""
 
     def __init__(self, size=2, stride=None):
-        self.size = _pair(size, "size", 1)
-        self.stride = self.size if stride is None else _pair(stride, "stride", 1)
+        self.size = pair(size, "size", 1)
+        self.stride = self.size if stride is None else pair(stride, "stride", 1)
         self.params, self.grads = {}, {}
         self.X = None
 
@@ -363,10 +255,10 @@ class AvgPool2d:
         return f"AvgPool2d({self.size[0] if self.size[0] == self.size[1] else self.size})"
 
     def forward(self, X):
-        _check_forward(self, X)
+        check_forward(self, X)
         self.X = X
         return avg_pool2d(X, self.size, self.stride)
 
     def backward(self, dY):
-        _check_backward(self)
+        check_backward(self)
         return avg_pool2d_backward(dY, self.X, self.size, self.stride)

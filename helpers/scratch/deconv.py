@@ -17,10 +17,10 @@ A transposed convolution is the TRANSPOSE (adjoint) of a convolution, not its in
 pixel stamps a copy of the kernel, scaled by its value, onto the output, ``stride`` pixels apart, and
 overlapping stamps add up. ``conv_transpose2d_loop`` does that literally (a loop over input pixels),
 ``conv_transpose2d`` does it vectorised, and ``conv_transpose2d_via_gradient`` computes the same thing as
-the gradient of ``helpers.conv.conv2d`` with respect to its input. stride, padding and output_padding
+the gradient of ``helpers.scratch.conv.conv2d`` with respect to its input. stride, padding and output_padding
 are ints or ``(height, width)`` pairs.
 
-Layers follow the protocol of ``helpers.layers`` (``forward(X)``, ``backward(dY) -> dX``, ``params`` and
+Layers follow the protocol of ``helpers.scratch.layers`` (``forward(X)``, ``backward(dY) -> dX``, ``params`` and
 ``grads`` dicts), so they stack with its ``Linear``, ``ReLU``, ``Sequential`` and ``SGD``:
 
     decoder = Sequential(ConvTranspose2d(16, 8, 4, rng, stride=2, padding=1), ReLU(),
@@ -29,7 +29,8 @@ Layers follow the protocol of ``helpers.layers`` (``forward(X)``, ``backward(dY)
 
 import numpy as np
 
-from helpers.conv import _check_images, _check_layer, _pair, conv2d, conv2d_backward
+from helpers.scratch.conv import conv2d, conv2d_backward
+from helpers.scratch.validate import check_images, check_layer, pair
 
 __all__ = [
     "conv_transpose_output_size", "conv_transpose2d_loop", "conv_transpose2d", "conv_matrix",
@@ -42,7 +43,7 @@ __all__ = [
 def _check_conv_transpose(x, w, b, stride, padding, output_padding, where):
     """Check the arguments of a transposed convolution (stride, padding, output_padding already pairs);
     return the sizes N, C_in, H, W, C_out, KH, KW, OH, OW."""
-    _check_images(x, where)
+    check_images(x, where)
     if not isinstance(w, np.ndarray) or w.dtype not in (np.float32, np.float64) or w.ndim != 4:
         raise ValueError(f"{where} expects w as a float NumPy array of shape (C_in, C_out, KH, KW), got "
                          f"{type(w).__name__} {getattr(w, 'dtype', '')} {getattr(w, 'shape', '')}")
@@ -77,8 +78,8 @@ def conv_transpose2d_loop(x, w, b=None, stride=1, padding=0, output_padding=0):
     x: (N, C_in, H, W), w: (C_in, C_out, KH, KW), b: (C_out,) or None  ->  (N, C_out, OH, OW).
     Slow (a Python loop over the H·W input pixels) but it IS the definition; see conv_transpose2d.
     """
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    output_padding = _pair(output_padding, "output_padding", 0)
+    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
+    output_padding = pair(output_padding, "output_padding", 0)
     N, C_in, H, W, C_out, KH, KW, OH, OW = _check_conv_transpose(x, w, b, stride, padding, output_padding,
                                                                  "conv_transpose2d_loop")
     (sh, sw), (ph, pw), (oph, opw) = stride, padding, output_padding
@@ -99,8 +100,8 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0):
     OH = (H − 1)·stride − 2·padding + KH + output_padding, and
     out[n, o, i·stride + ki − padding, j·stride + kj − padding] += x[n, c, i, j] · w[c, o, ki, kj].
     """
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    output_padding = _pair(output_padding, "output_padding", 0)
+    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
+    output_padding = pair(output_padding, "output_padding", 0)
     N, C_in, H, W, C_out, KH, KW, OH, OW = _check_conv_transpose(x, w, b, stride, padding, output_padding,
                                                                  "conv_transpose2d")
     (sh, sw), (ph, pw), (oph, opw) = stride, padding, output_padding
@@ -123,7 +124,7 @@ def conv_matrix(w, in_size, stride=1, padding=0):
     if not isinstance(w, np.ndarray) or w.dtype not in (np.float32, np.float64) or w.ndim != 2:
         raise ValueError(f"conv_matrix expects w as one float kernel of shape (KH, KW), got "
                          f"{type(w).__name__} {getattr(w, 'dtype', '')} {getattr(w, 'shape', '')}")
-    H, W = _pair(in_size, "in_size", 1)
+    H, W = pair(in_size, "in_size", 1)
     basis = np.eye(H * W, dtype=w.dtype).reshape(H * W, 1, H, W)  # H·W images, one lit pixel each
     out = conv2d(basis, w[None, None], stride=stride, padding=padding)  # (H·W, 1, OH, OW): the columns
     return out.reshape(H * W, -1).T
@@ -136,8 +137,8 @@ def conv_transpose2d_via_gradient(x, w, b=None, stride=1, padding=0, output_padd
     convolution z -> conv2d(z, w) maps (N, C_out, OH, OW) to (N, C_in, H, W) as a matrix C. Its
     backward pass sends an upstream gradient x to Cᵀ x, which is exactly conv_transpose2d(x, w).
     """
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    output_padding = _pair(output_padding, "output_padding", 0)
+    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
+    output_padding = pair(output_padding, "output_padding", 0)
     N, C_in, H, W, C_out, KH, KW, OH, OW = _check_conv_transpose(x, w, b, stride, padding, output_padding,
                                                                  "conv_transpose2d_via_gradient")
     z = np.zeros((N, C_out, OH, OW), dtype=x.dtype)  # any z will do: conv2d is linear, its Cᵀ never reads z
@@ -152,8 +153,8 @@ def conv_transpose2d_backward(dout, x, w, stride=1, padding=0, output_padding=0)
     dx = C dout: an ORDINARY convolution. dw is conv2d's weight gradient with input and output swapped
     (the convolution reads dout and produces x's shape), and db sums dout over images and positions.
     """
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    output_padding = _pair(output_padding, "output_padding", 0)
+    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
+    output_padding = pair(output_padding, "output_padding", 0)
     N, C_in, H, W, C_out, KH, KW, OH, OW = _check_conv_transpose(x, w, None, stride, padding, output_padding,
                                                                  "conv_transpose2d_backward")
     if not isinstance(dout, np.ndarray) or dout.dtype not in (np.float32, np.float64):
@@ -179,7 +180,7 @@ def upsample_nearest(x, scale):
 
     x: (N, C, H, W)  ->  (N, C, H·scale, W·scale), as F.interpolate(x, scale_factor=scale, mode="nearest").
     """
-    _check_images(x, "upsample_nearest")
+    check_images(x, "upsample_nearest")
     s = _check_scale(scale, "upsample_nearest")
     # repeat every row s times, then every column
     return x.repeat(s, axis=2).repeat(s, axis=3)
@@ -212,7 +213,7 @@ def upsample_bilinear(x, scale):
     x: (N, C, H, W)  ->  (N, C, H·scale, W·scale), as
     F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False).
     """
-    _check_images(x, "upsample_bilinear")
+    check_images(x, "upsample_bilinear")
     s = _check_scale(scale, "upsample_bilinear")
     A_h = bilinear_matrix(x.shape[2], s).astype(x.dtype)  # (H·s, H)
     A_w = bilinear_matrix(x.shape[3], s).astype(x.dtype)  # (W·s, W)
@@ -231,10 +232,10 @@ class ConvTranspose2d:
 
     def __init__(self, in_channels, out_channels, kernel_size, rng, stride=1, padding=0, output_padding=0,
                  dtype=np.float64):
-        _check_layer(in_channels, out_channels, rng, dtype, "ConvTranspose2d")   # the same checks as Conv2d's
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-        self.output_padding = _pair(output_padding, "output_padding", 0)
+        check_layer(in_channels, out_channels, rng, dtype, "ConvTranspose2d")   # the same checks as Conv2d's
+        self.kernel_size = pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
+        self.output_padding = pair(output_padding, "output_padding", 0)
         if self.output_padding[0] >= self.stride[0] or self.output_padding[1] >= self.stride[1]:
             raise ValueError(f"ConvTranspose2d: output_padding {output_padding} must be smaller than "
                              f"stride {stride}")
@@ -255,7 +256,7 @@ class ConvTranspose2d:
                 f", output_padding={one(self.output_padding)})")
 
     def forward(self, X):
-        _check_images(X, f"{self!r}.forward", "X")
+        check_images(X, f"{self!r}.forward", "X")
         if X.dtype != self.params["W"].dtype:
             raise ValueError(f"{self!r}.forward: X is {X.dtype} but the weights are {self.params['W'].dtype}; "
                              f"use X.astype(np.{self.params['W'].dtype}) (or build the layer with that dtype)")
@@ -291,7 +292,7 @@ class Upsample:
         return f"Upsample(scale={self.scale}, mode={self.mode!r})"
 
     def forward(self, X):
-        _check_images(X, f"{self!r}.forward", "X")
+        check_images(X, f"{self!r}.forward", "X")
         self.X_shape = X.shape
         up = upsample_nearest if self.mode == "nearest" else upsample_bilinear
         return up(X, self.scale)

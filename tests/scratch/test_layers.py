@@ -1,4 +1,4 @@
-"""helpers.layers: every layer's forward and backward agrees with PyTorch (float64 tightly, float32 within
+"""helpers.scratch.layers: every layer's forward and backward agrees with PyTorch (float64 tightly, float32 within
 a stated tolerance) and with finite differences; Sequential + softmax_cross_entropy and SGD (with and
 without momentum) agree with torch end to end; bad inputs are rejected with a message that helps."""
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from helpers.checks import assert_close, check_gradient
-from helpers.layers import (
+from helpers.scratch.layers import (
     SGD,
     Flatten,
     Linear,

@@ -1,4 +1,4 @@
-"""helpers.conv against PyTorch (float64, autograd) on many shapes; the layers; bad inputs rejected."""
+"""helpers.scratch.conv against PyTorch (float64, autograd) on many shapes; the layers; bad inputs rejected."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers.checks import check_gradient
-from helpers.conv import (
+from helpers.scratch.conv import (
     AvgPool2d,
     Conv2d,
     Flatten,
@@ -21,7 +21,7 @@ from helpers.conv import (
     max_pool2d,
     max_pool2d_backward,
 )
-from helpers.layers import Linear, ReLU, Sequential, softmax_cross_entropy
+from helpers.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entropy
 
 # (N, C, H, W, F, KH, KW, stride, padding): batch 1, odd sizes, C = 1 and C > 1, stride 2,
 # padding 1-2, non-square kernels, (h, w) pairs, a kernel as large as the padded input.
@@ -221,7 +221,7 @@ def test_conv2d_layer_init_shapes_and_repr():
 
 def test_numpy_cnn_learns():
     """A few SGD steps on a fixed batch lower the loss clearly (float32, as the notebook trains)."""
-    from helpers.layers import SGD
+    from helpers.scratch.layers import SGD
 
     rng = np.random.default_rng(6)
     net = small_cnn(rng, dtype=np.float32)

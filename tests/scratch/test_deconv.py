@@ -1,4 +1,4 @@
-"""helpers.deconv against PyTorch (float64, autograd) on many configurations: the transposed convolution
+"""helpers.scratch.deconv against PyTorch (float64, autograd) on many configurations: the transposed convolution
 (all three ways), its backward pass, upsampling, the convolution matrix, the layers; bad inputs rejected."""
 
 import itertools
@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.checks import check_gradient
-from helpers.conv import Conv2d, conv2d
-from helpers.deconv import (
+from helpers.scratch.conv import Conv2d, conv2d
+from helpers.scratch.deconv import (
     ConvTranspose2d,
     Upsample,
     bilinear_matrix,
@@ -24,7 +24,7 @@ from helpers.deconv import (
     upsample_bilinear,
     upsample_nearest,
 )
-from helpers.layers import SGD, ReLU, Sequential
+from helpers.scratch.layers import SGD, ReLU, Sequential
 
 VERSIONS = [conv_transpose2d, conv_transpose2d_loop, conv_transpose2d_via_gradient]
 TOL = {"rtol": 1e-10, "atol": 1e-12}

@@ -1,0 +1,10 @@
+"""The from-scratch NumPy library that the notebooks grow, one topic at a time.
+
+Each module is taught, line for line, in the notebook named below (a test in ``tests/scratch`` or
+``tests/test_nbNN_*.py`` fails if the notebook and the module drift apart); later notebooks import it.
+
+- ``helpers.scratch.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD; the Value engine
+- ``helpers.scratch.conv``      05: conv2d and pooling, forward and backward; Conv2d/MaxPool2d/AvgPool2d layers
+- ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
+- ``helpers.scratch.validate``  the input checks conv and deconv share (shapes, dtypes, sizes: clear errors)
+"""
