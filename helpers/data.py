@@ -14,6 +14,7 @@ half-downloaded file gives one clear error instead of strange numbers later on.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ import numpy as np
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 REBUILD_COMMAND = "python data/build.py"
+# Where the notebooks' setup cell clones the course on Colab.
+COLAB_REPO = "/content/notebooks"
 
 # Dataset name -> file in DATA_DIR.
 FILES = {
@@ -70,12 +73,32 @@ class Dataset(dict):
         return "\n".join(lines)
 
 
-def _rebuild_hint(file: Path, problem: str) -> DataError:
-    """The one error we raise for a bad data file: what is wrong and how to fix it."""
+def _on_colab() -> bool:
+    """True inside a Google Colab notebook."""
+    return "google.colab" in sys.modules
+
+
+def _rebuild_hint(file: Path, problem: str, also_restore: tuple[str, ...] = ()) -> DataError:
+    """The one error we raise for a bad data file: what is wrong, and how each reader fixes it.
+
+    A student restores the file from the repository (the shipped files are the right ones): on Colab
+    by fetching the course again with the setup cell, elsewhere with git. A maintainer who changed
+    the data on purpose rebuilds every file and SHA256SUMS.
+    """
+    if _on_colab() and Path(DATA_DIR).parent == Path(COLAB_REPO):
+        restore = (f"To restore it, fetch a fresh copy of the course: run\n"
+                   f"    !rm -rf {COLAB_REPO}\n"
+                   f"in a cell, then re-run the notebook's setup cell (its first code cell).")
+    else:
+        files = " ".join(f"data/{name}" for name in (file.name, *also_restore))
+        restore = (f"To restore it from the repository, run this from the repository root:\n"
+                   f"    git checkout -- {files}\n"
+                   f"(or download it again from the course's repository).")
     return DataError(
-        f"Data file {file.name} ({file}) {problem}.\n"
-        f"Rebuild the data files by running this from the repository root:\n"
-        f"    {REBUILD_COMMAND}"
+        f"Data file {file.name} ({file}) {problem}.\n{restore}\n"
+        f"(Maintainers who changed the data on purpose rebuild every file and data/SHA256SUMS with\n"
+        f"    {REBUILD_COMMAND}\n"
+        f"from the repository root; data/README.md explains.)"
     )
 
 
@@ -88,7 +111,7 @@ def _expected_sha256(file: Path) -> str:
         digest, _, name = line.partition("  ")
         if name == file.name:
             return digest
-    raise _rebuild_hint(file, f"is not listed in {sums}")
+    raise _rebuild_hint(file, f"is not listed in {sums}", also_restore=(sums.name,))
 
 
 def _sha256(file: Path) -> str:

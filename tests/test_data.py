@@ -3,6 +3,8 @@
 import hashlib
 import re
 import shutil
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -148,7 +150,43 @@ def test_missing_file_raises_one_clear_error(data_copy):
     (data_copy / "iris.npz").unlink()
     with pytest.raises(data.DataError, match="iris.npz") as info:
         data.load("iris")
-    assert "missing" in str(info.value) and "python data/build.py" in str(info.value)
+    message = str(info.value)
+    assert "missing" in message
+    assert "git checkout -- data/iris.npz" in message  # the student's fix
+    assert "python data/build.py" in message  # the maintainer's fix
+    assert "rm -rf" not in message  # Colab's fix is only shown on Colab
+
+
+@pytest.fixture
+def on_colab(data_copy, monkeypatch):
+    """Pretend to run on Colab, with the course cloned where the setup cell puts it."""
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(data, "COLAB_REPO", str(data_copy.parent))
+    return data_copy
+
+
+def test_on_colab_a_bad_file_says_to_fetch_the_course_again(on_colab):
+    (on_colab / "camera.npz").write_bytes(b"half a file")
+    with pytest.raises(data.DataError, match="camera.npz") as info:
+        data.load("camera")
+    message = str(info.value)
+    assert f"!rm -rf {on_colab.parent}" in message and "re-run the notebook's setup cell" in message
+    assert "git checkout" not in message and "python data/build.py" in message
+
+
+def test_on_colab_with_the_course_elsewhere_git_restores_the_file(on_colab, monkeypatch):
+    monkeypatch.setattr(data, "COLAB_REPO", "/content/notebooks")  # the course is not the setup cell's clone
+    (on_colab / "iris.npz").unlink()
+    with pytest.raises(data.DataError, match="git checkout -- data/iris.npz") as info:
+        data.load("iris")
+    assert "rm -rf" not in str(info.value)
+
+
+def test_file_missing_from_sha256sums_restores_both(data_copy):
+    sums = data_copy / "SHA256SUMS"
+    sums.write_text("".join(line + "\n" for line in sums.read_text().splitlines() if "iris" not in line))
+    with pytest.raises(data.DataError, match="git checkout -- data/iris.npz data/SHA256SUMS"):
+        data.load("iris")
 
 
 def test_corrupt_file_raises_one_clear_error(data_copy):
@@ -158,12 +196,13 @@ def test_corrupt_file_raises_one_clear_error(data_copy):
         data.load("digits")
     message = str(info.value)
     assert "checksum mismatch" in message and "python data/build.py" in message
+    assert "git checkout -- data/digits.npz" in message
     assert read_sums()["digits.npz"][:16] in message  # the expected prefix
 
 
 def test_missing_sha256sums_raises_data_error(data_copy):
     (data_copy / "SHA256SUMS").unlink()
-    with pytest.raises(data.DataError, match="(?s)SHA256SUMS.*python data/build.py"):
+    with pytest.raises(data.DataError, match="(?s)SHA256SUMS.*git checkout -- data/SHA256SUMS.*python data/build.py"):
         data.load("camera")
 
 
