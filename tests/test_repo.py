@@ -54,16 +54,6 @@ def test_ci_runs_the_readme_test_command():
 
 def test_ruff_is_clean():
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    result = subprocess.run([ruff, "check", "helpers", "tests", "notebooks", "dev.py", "data"],
+    result = subprocess.run([ruff, "check", "helpers", "tests", "notebooks", "bench", "dev.py", "data"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_bench_reports_numpy_conv_speed_for_both_layer_shapes():
-    """`dev.py bench` measures notebook 05's speed target (the notebook itself asserts the 5x bound)."""
-    sys.path.insert(0, str(ROOT))
-    import dev
-
-    ratios = dev.bench_conv(calls=3)
-    assert set(ratios) == set(dev.CONV_SPEED_CONFIGS)
-    assert all(0 < r < float("inf") for r in ratios.values())

@@ -1,0 +1,79 @@
+"""``python3 dev.py bench [notebooks] [conv] [--readme] [NOTEBOOK ...]``: pick the benchmarks and run them.
+
+No name: every benchmark. A notebook path selects the notebooks benchmark for those notebooks only.
+``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit 2, before
+anything runs) on a machine other than the 2-core x86-64 CPU without a GPU that the table describes.
+Exit 1 when a speed target is missed (NumPy conv2d more than 5x PyTorch's time).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import conv, machine, notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+BENCHMARKS = ("notebooks", "conv")  # in the order they run; LSTM, attention and GPT benchmarks will join
+
+
+@dataclass(frozen=True)
+class Plan:
+    benchmarks: tuple[str, ...]
+    notebooks: tuple[Path, ...]
+    readme: bool
+
+
+def parse(args: list[str], notebook_dir: Path = NOTEBOOKS) -> Plan:
+    """The benchmarks, notebooks and --readme flag that `args` ask for. Raises ValueError on a bad argument."""
+    names, paths, readme = [], [], False
+    for arg in args:
+        if arg == "--readme":
+            readme = True
+        elif arg in BENCHMARKS:
+            names.append(arg)
+        elif arg.endswith(".ipynb"):
+            path = Path(arg).resolve()
+            if not path.exists():
+                raise ValueError(f"no such notebook: {arg}")
+            paths.append(path)
+        else:
+            raise ValueError(f"unknown benchmark {arg!r}: choose from {', '.join(BENCHMARKS)}, "
+                             "--readme, or notebook paths")
+    if paths and "notebooks" not in names:
+        names.append("notebooks")
+    chosen = tuple(b for b in BENCHMARKS if b in names) if names else BENCHMARKS
+    if readme and "notebooks" not in chosen:
+        raise ValueError("--readme writes the notebook table: run the notebooks benchmark with it")
+    if "notebooks" in chosen and not paths:
+        paths = sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))
+    return Plan(chosen, tuple(paths), readme)
+
+
+def main(args: list[str], describe=machine.describe) -> int:
+    """Run the plan; print the machine next to the results. 0: done; 1: a speed target missed; 2: refused."""
+    try:
+        plan = parse(args)
+    except ValueError as err:
+        print(f"dev.py bench: {err}")
+        return 2
+    here = describe()
+    print(f"machine: {here.line()}", flush=True)
+    if plan.readme:
+        why = machine.table_mismatch(here)
+        if why:
+            print(f"dev.py bench --readme: refusing to write README.md, this is not the machine its table "
+                  f"describes: {why}. Run without --readme to see this machine's numbers.")
+            return 2
+    code = 0
+    if "notebooks" in plan.benchmarks:
+        results = notebooks.run(list(plan.notebooks))
+        print(f"(wall time and peak memory on: {here.line()})", flush=True)
+        if plan.readme:
+            notebooks.write_readme(results, here.line())
+    if "conv" in plan.benchmarks:
+        late = conv.missed(conv.run())
+        if late:
+            print(f"speed target missed: our NumPy conv2d is more than {conv.TARGET:.0f}x PyTorch's time on "
+                  f"{', '.join(late)}")
+            code = 1
+    return code

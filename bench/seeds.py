@@ -1,0 +1,414 @@
+"""Seed sweep: run each notebook with several seeds and record every asserted training result.
+
+``python3 dev.py sweep [NOTEBOOK ...]`` executes a temporary copy of each notebook once per sweep seed k. In the
+copy every explicit seed in the code (``seed_everything(0)``, ``torch.manual_seed(0)``, ``default_rng(1)``,
+``seed=0``) is offset by k, so k = 0 is the notebook as shipped. After each cell that asserts a declared result,
+a cell is inserted that stores the result's value; the last cell prints them all. Cells run with
+``allow_errors=True``: an assert that fails on some seed is recorded (a finding), and the run goes on.
+
+The table (seed -> value of each metric, its worst seed, the margin, the floor) goes to
+results/seed_sweep.json and, readable, to results/seed_sweep.md. The floor is the worst seed minus the margin
+(for a result that must stay below a bound: the worst seed plus the margin); a notebook's asserted literal
+must lie at or beyond it (tests/test_floors.py), so that it holds on every seed of the sweep with room to
+spare for another machine's kernels (which change a float32 training run about as much as a new seed).
+
+Margins (stated once, per kind of result):
+    accuracy (a fraction)             0.01    one percentage point
+    training loss (cross-entropy)     0.02
+    per-pixel MSE of images in [0, 1] 0.001   (about 10 % of the autoencoders' values)
+    ratios and counts                 stated with each metric
+    log-scale results                 a factor of 10**margin
+"""
+
+import json
+import math
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+RESULTS = Path(__file__).resolve().parent / "results"
+SEEDS = (0, 1, 2, 3, 4)
+ACCURACY, LOSS, PIXEL_MSE = 0.01, 0.02, 0.001
+MARKER = "SWEEP-RESULT "
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A trained result a notebook asserts: `expr` (evaluated in the notebook) `direction` `literal`.
+
+    pattern: a regex with one group, the asserted literal, found in the notebook's code (every match is
+    checked; the first one's cell is where the value is read). direction: ">=" / ">" (higher is better) or
+    "<" / "<=" (lower is better). scale "log": the margin is in powers of ten.
+    """
+
+    name: str
+    expr: str
+    direction: str
+    pattern: str
+    margin: float
+    scale: str = "linear"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction.startswith(">")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A comparison the text makes (e.g. residual beats plain): `expr` must be True on every seed.
+
+    anchor: a regex found in the cell after which `expr` is evaluated.
+    """
+
+    name: str
+    expr: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Sweep:
+    metrics: tuple = ()
+    claims: tuple = field(default_factory=tuple)
+
+
+DECLARED = {
+    "01_neuron": Sweep(
+        metrics=(
+            Metric("train loss", 'log.last("train_loss")', "<", r'log\.last\("train_loss"\) < ([0-9.e-]+)', LOSS),
+            Metric("train accuracy", "train_acc", ">=", r"\btrain_acc >= ([0-9.]+)", ACCURACY),
+            Metric("test accuracy (30 flowers)", "test_acc", ">=", r"\btest_acc >= ([0-9.]+)", ACCURACY),
+        ),
+    ),
+    "02_perceptron": Sweep(
+        metrics=(
+            # updates needed on centimetres / on standardised features; counts of a deterministic run: margin 1
+            Metric("updates in cm / standardised", "len(run_cm.corrected) / K", ">",
+                   r"len\(run_cm\.corrected\) > ([0-9.]+) \* K", 1.0),
+        ),
+        claims=(
+            Claim("converges on the shuffled flowers, training accuracy 1", "run.converged and train_acc == 1.0",
+                  r"assert run\.converged and run\.mistakes"),
+            Claim("mistakes within Novikoff's bound", "gamma > 0 and K <= bound", r"assert gamma > 0"),
+            Claim("five shuffles: every line separates (margin > 0)", "min(margins) > 0", r"assert min\(margins\)"),
+            Claim("every replay (start, learning rate) converges", "all(h.converged for h in replays.values())",
+                  r"assert all\(h\.converged"),
+        ),
+    ),
+    "03_feedforward": Sweep(
+        metrics=(
+            Metric("noisy XOR: training accuracy", "xor_acc", ">=", r"xor_acc >= ([0-9.]+)", ACCURACY),
+            Metric("digits MLP: test accuracy", 'log.last("test_accuracy")', ">=",
+                   r'log\.last\("test_accuracy"\) >= ([0-9.]+)', ACCURACY),
+            Metric("spirals, width 32, depth 3: training accuracy", "ACC_SP[32, 3]", ">=",
+                   r"ACC_SP\[32, 3\] >= ([0-9.]+)", ACCURACY),
+            Metric("spirals, width 1, depth 1: training accuracy", "ACC_SP[1, 1]", "<=",
+                   r"ACC_SP\[1, 1\] <= ([0-9.]+)", ACCURACY),
+            # sin(3x) + noise of std 0.1: a good fit's MSE is near 0.01
+            Metric("sine, width 32, depth 1: training MSE", "MSE_1D[32, 1]", "<", r"MSE_1D\[32, 1\] < ([0-9.]+)",
+                   0.005),
+            Metric("sine, width 1, depth 1: training MSE", "MSE_1D[1, 1]", ">", r"< ([0-9.]+) < MSE_1D\[1, 1\]",
+                   0.005),
+        ),
+    ),
+    "04_backprop": Sweep(
+        metrics=(
+            Metric("NumPy MLP: test accuracy", "numpy_acc", ">=", r"numpy_acc >= ([0-9.]+)", ACCURACY),
+            Metric("PyTorch MLP: test accuracy", "torch_acc", ">=", r"torch_acc >= ([0-9.]+)", ACCURACY),
+            # the two runs start from the same weights and see the same batches: they agree to float32 noise
+            Metric("largest NumPy-PyTorch accuracy gap over epochs", "gap", "<", r"gap < ([0-9.]+)", 0.005),
+            Metric("first-layer gradient, sigmoid / ReLU net", "ratio", "<", r"ratio < ([0-9.e-]+)", 1.0,
+                   scale="log"),
+        ),
+    ),
+    "05_cnn": Sweep(
+        metrics=(
+            Metric("NumPy CNN: mean loss of the last 50 steps", "last", "<", r"last < ([0-9.]+) and", LOSS),
+            Metric("NumPy CNN: first-20 / last-50 loss", "first / last", ">", r"last < first / ([0-9.]+)", 0.5),
+            Metric("NumPy CNN: test accuracy (1000 images)", "np_test_acc", ">=", r"np_test_acc >= ([0-9.]+)",
+                   ACCURACY),
+            Metric("PyTorch CNN: test accuracy", "test_acc", ">=", r"\btest_acc >= ([0-9.]+)", ACCURACY),
+        ),
+    ),
+    "06_resnet": Sweep(
+        metrics=(
+            Metric("plain MLP: loss(30 layers) - loss(2 layers)", "plain_loss[30] - plain_loss[2]", ">",
+                   r"plain_loss\[30\] > plain_loss\[2\] \+ ([0-9.]+)", LOSS),
+            Metric("30 layers: plain loss - residual loss", "plain_loss[30] - residual_loss[30]", ">",
+                   r"residual_loss\[30\] < plain_loss\[30\] - ([0-9.]+)", LOSS),
+            Metric("residual MLP: loss(30 layers) - loss(10 layers)", "residual_loss[30] - residual_loss[10]", "<",
+                   r"residual_loss\[30\] < residual_loss\[10\] \+ ([0-9.]+)", LOSS),
+            Metric("residual conv net: test accuracy", "resnet_acc", ">=", r"resnet_acc >= ([0-9.]+)", ACCURACY),
+        ),
+        claims=(
+            Claim("plain MLP: deeper trains worse (2 < 10 < 20 < 30 layers)",
+                  "plain_loss[2] < plain_loss[10] < plain_loss[20] < plain_loss[30]",
+                  r"assert plain_loss\[2\] < plain_loss\[10\]"),
+            Claim("residual 30 layers beats plain 2 layers (training loss)", "residual_loss[30] < plain_loss[2]",
+                  r"assert residual_loss\[30\] < plain_loss\[2\]"),
+            Claim("residual conv net beats plain conv net (test accuracy)",
+                  'resnet_acc > conv_logs["plain"].last("test_acc")', r"assert resnet_acc > conv_logs"),
+            Claim("residual conv net: lower training loss at every epoch",
+                  'all(r < p for r, p in zip(conv_logs["residual"]["train_loss"], conv_logs["plain"]["train_loss"]))',
+                  r"assert all\(r < p for r, p in zip\(conv_logs"),
+        ),
+    ),
+    "07_deconvolution": Sweep(
+        metrics=(
+            # a float64 NumPy fit of 16 weights to the bilinear kernel
+            Metric("learned upsampling: final loss", "np.mean(err**2)", "<", r"np\.mean\(err\*\*2\) < ([0-9.e-]+)",
+                   0.5, scale="log"),
+            Metric("learned upsampling: max |kernel - bilinear|", "np.abs(learned - bilinear_kernel).max()", "<",
+                   r"np\.abs\(learned - bilinear_kernel\)\.max\(\) < ([0-9.]+)", 0.002),
+            Metric("autoencoder: test MSE per pixel", "ae_mse", "<", r"\bae_mse < ([0-9.]+)", PIXEL_MSE),
+            Metric("denoiser: test MSE per pixel (noisy inputs)", "dae_mse", "<", r"dae_mse < ([0-9.]+)", PIXEL_MSE),
+            Metric("noisy inputs: plain autoencoder MSE / denoiser MSE", "plain_mse / dae_mse", ">",
+                   r"dae_mse < plain_mse / ([0-9.]+)", 0.2),
+        ),
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pure parts: offsetting the seeds, finding asserted literals, floors (unit-tested, no notebook runs)
+
+_SEED_CALL = re.compile(r"\b(seed_everything|manual_seed|default_rng)\((\d+)\)")
+_SEED_KEYWORD = re.compile(r"\bseed=(\d+)(?=\s*[,)])")
+
+
+def offset_seeds(source: str, k: int) -> tuple[str, int]:
+    """`source` with every explicit integer seed n replaced by n + k; returns (new source, substitutions).
+
+    seed_everything(0) -> seed_everything(0 + k); so do torch.manual_seed(n), np.random.default_rng(n) and a
+    keyword seed=n in a call or a def. A seed held in a variable (default_rng(seed)) follows its source.
+    """
+    if k == 0:
+        return source, 0
+    source, n_calls = _SEED_CALL.subn(lambda m: f"{m[1]}({m[2]} + {k})", source)
+    source, n_keywords = _SEED_KEYWORD.subn(lambda m: f"seed={m[1]} + {k}", source)
+    return source, n_calls + n_keywords
+
+
+def code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def asserted_literals(sources: list[str], pattern: str) -> list[tuple[int, float]]:
+    """(index of the source, literal) of every match of `pattern` (one group: the literal) in `sources`."""
+    return [(i, float(m[1])) for i, s in enumerate(sources) for m in re.finditer(pattern, s)]
+
+
+def floor_of(values: list[float], metric: Metric) -> tuple[float, float]:
+    """(worst seed, floor): the floor is the worst seed moved by the margin away from the good side."""
+    worst = min(values) if metric.higher_is_better else max(values)
+    sign = -1 if metric.higher_is_better else 1
+    if metric.scale == "log":
+        return worst, 10 ** (math.log10(worst) + sign * metric.margin)
+    return worst, worst + sign * metric.margin
+
+
+def literal_ok(literal: float, floor: float, metric: Metric) -> bool:
+    """Does the notebook's asserted literal hold with the margin on every seed?"""
+    return literal <= floor + 1e-12 if metric.higher_is_better else literal >= floor - 1e-12
+
+
+def suggested_literal(floor: float, metric: Metric) -> float:
+    """A round literal at or beyond the floor (two decimals for linear results, one digit for log ones)."""
+    if metric.scale == "log":
+        exponent = math.floor(math.log10(floor))
+        mantissa = floor / 10**exponent
+        mantissa = math.floor(mantissa) if metric.higher_is_better else math.ceil(mantissa)
+        return float(f"{mantissa}e{exponent}")
+    digits = 3 if abs(floor) < 0.1 else 2
+    scale = 10**digits
+    rounded = math.floor(floor * scale) if metric.higher_is_better else math.ceil(floor * scale)
+    return round(rounded / scale, digits)
+
+
+def instrument(nb, sweep: Sweep, k: int) -> tuple[object, int]:
+    """A copy of `nb` whose seeds are offset by k, with a capture cell after each declared result's cell."""
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    substitutions = 0
+    for cell in code_cells(nb):
+        cell.source, n = offset_seeds(cell.source, k)
+        substitutions += n
+    after: dict[int, list[tuple[str, str]]] = {}
+    for item in (*sweep.metrics, *sweep.claims):
+        anchor = item.pattern if isinstance(item, Metric) else item.anchor
+        where = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and re.search(anchor, c.source)]
+        if not where:
+            raise LookupError(f"{item.name!r}: no code cell matches {anchor!r}")
+        after.setdefault(where[0], []).append((item.name, item.expr))
+    for index in sorted(after, reverse=True):
+        lines = ["_sweep = globals().setdefault('_sweep', {})"]
+        for name, expr in after[index]:
+            lines.append(f"try:\n    _sweep[{name!r}] = _sweep_value({expr})\nexcept Exception as _e:\n"
+                         f"    _sweep[{name!r}] = None")
+        nb.cells.insert(index + 1, nbformat.v4.new_code_cell("\n".join(lines), metadata={"sweep": True}))
+    helper = ("import numpy as _np\n\n\ndef _sweep_value(v):\n"
+              "    return bool(v) if isinstance(v, (bool, _np.bool_)) else float(v)\n\n\n_sweep = {}")
+    nb.cells.insert(0, nbformat.v4.new_code_cell(helper, metadata={"sweep": True}))
+    nb.cells.append(nbformat.v4.new_code_cell(f"import json as _json\nprint({MARKER!r} + _json.dumps(_sweep))",
+                                              metadata={"sweep": True}))
+    return nb, substitutions
+
+
+def read_results(nb) -> tuple[dict, list]:
+    """(values printed by the last cell, errors raised by the notebook's own cells) of an executed copy."""
+    values, errors, index = {}, [], -1
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if not cell.metadata.get("sweep"):
+            index += 1
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                errors.append({"code_cell": index, "ename": out["ename"], "evalue": out["evalue"].splitlines()[0]
+                               if out["evalue"] else "", "first_line": first[:100], "sweep_cell": bool(
+                                   cell.metadata.get("sweep"))})
+            elif out.get("output_type") == "stream" and MARKER in out.get("text", ""):
+                line = next(t for t in out["text"].splitlines() if t.startswith(MARKER))
+                values = json.loads(line[len(MARKER):])
+    return values, errors
+
+
+def summarise(name: str, sweep: Sweep, runs: dict, sources: list[str]) -> dict:
+    """The table of one notebook from runs {seed: {"values":..., "errors":..., ...}}."""
+    seeds = sorted(runs)
+    table = {"seeds": seeds, "metrics": {}, "claims": {}, "errors": {}, "seconds": {}}
+    for metric in sweep.metrics:
+        by_seed = {s: runs[s]["values"].get(metric.name) for s in seeds}
+        values = [v for v in by_seed.values() if v is not None]
+        literals = [lit for _, lit in asserted_literals(sources, metric.pattern)]
+        row = {"expr": metric.expr, "direction": metric.direction, "margin": metric.margin, "scale": metric.scale,
+               "literal": literals[0] if literals else None, "by_seed": by_seed}
+        if values and len(values) == len(seeds):
+            worst, floor = floor_of(values, metric)
+            row.update(worst=worst, floor=floor,
+                       literal_ok=all(literal_ok(lit, floor, metric) for lit in literals) if literals else None,
+                       suggested_literal=suggested_literal(floor, metric))
+        table["metrics"][metric.name] = row
+    for claim in sweep.claims:
+        by_seed = {s: runs[s]["values"].get(claim.name) for s in seeds}
+        table["claims"][claim.name] = {"expr": claim.expr, "by_seed": by_seed,
+                                       "holds_on_every_seed": all(v is True for v in by_seed.values())}
+    for s in seeds:
+        table["errors"][s] = runs[s]["errors"]
+        table["seconds"][s] = runs[s]["seconds"]
+    table["substitutions"] = {s: runs[s]["substitutions"] for s in seeds}
+    return table
+
+
+def _fmt(v, scale="linear") -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "✓" if v else "✗"
+    if scale == "log" or (v != 0 and abs(v) < 1e-3):
+        return f"{v:.1e}"
+    return f"{v:.4f}"
+
+
+def markdown(results: dict) -> str:
+    """results/seed_sweep.md from the JSON table."""
+    lines = ["# Seed sweep: every asserted training result, on every seed", "",
+             "Made by `python3 dev.py sweep` (bench/seeds.py): each notebook executed once per seed k, with every "
+             "explicit seed in its code offset by k (k = 0 is the notebook as shipped). Floor = the worst seed "
+             "minus the margin (for results that must stay below a bound: the worst seed plus the margin); the "
+             "notebook's asserted literal must lie at or beyond it (tests/test_floors.py).", "",
+             f"Machine: {results.get('machine', '?')}", ""]
+    for name, table in sorted(results["notebooks"].items()):  # as read back from JSON: seed keys are strings
+        seeds = [str(s) for s in table["seeds"]]
+        lines += [f"## {name}", "", f"Swept {table.get('swept_at', '?')}; seconds per seed: "
+                  + ", ".join(f"{table['seconds'][s]:.0f}" for s in seeds), ""]
+        if table["metrics"]:
+            lines += ["| result | asserted | " + " | ".join(f"seed {s}" for s in seeds)
+                      + " | worst | margin | floor | literal ok |", "|" + "---|" * (len(seeds) + 6)]
+            for mname, row in table["metrics"].items():
+                margin = f"×10^{row['margin']}" if row["scale"] == "log" else f"{row['margin']}"
+                ok = {True: "✓", False: f"✗ (e.g. {row.get('suggested_literal')})", None: "—"}[row.get("literal_ok")]
+                lines.append(f"| {mname} | `{row['expr']}` {row['direction']} {row['literal']} | "
+                             + " | ".join(_fmt(row["by_seed"][s], row["scale"]) for s in seeds)
+                             + f" | {_fmt(row.get('worst'), row['scale'])} | {margin} | "
+                             f"{_fmt(row.get('floor'), row['scale'])} | {ok} |")
+            lines.append("")
+        if table["claims"]:
+            lines += ["| claim | " + " | ".join(f"seed {s}" for s in seeds) + " | on every seed |",
+                      "|" + "---|" * (len(seeds) + 2)]
+            for cname, row in table["claims"].items():
+                lines.append(f"| {cname} | " + " | ".join(_fmt(row["by_seed"][s]) for s in seeds)
+                             + f" | {'✓' if row['holds_on_every_seed'] else '✗'} |")
+            lines.append("")
+        failed = [(s, e) for s in seeds for e in table["errors"][s]]
+        if failed:
+            lines += ["Cells that raised:", ""]
+            lines += [f"- seed {s}, code cell {e['code_cell']} (`{e['first_line']}`): {e['ename']}: {e['evalue']}"
+                      for s, e in failed]
+        else:
+            lines.append("No cell raised on any seed.")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Running the sweep
+
+
+def run_one(path: Path, sweep: Sweep, k: int, timeout: int = 1200) -> dict:
+    """Execute an instrumented copy of the notebook with seeds offset by k; its values and errors."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb, substitutions = instrument(nbformat.read(path, as_version=4), sweep, k)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:  # the stored notebook is not touched
+        shutil.copy(path, Path(tmp) / path.name)
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, record_timing=False,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    values, errors = read_results(nb)
+    return {"values": values, "errors": errors, "substitutions": substitutions,
+            "seconds": time.perf_counter() - start}
+
+
+def machine_line() -> str:
+    from bench.machine import describe
+
+    return describe().line()
+
+
+def main(paths: list[Path], seeds=SEEDS) -> int:
+    """Sweep the notebooks, merge their tables into results/seed_sweep.json and rewrite seed_sweep.md."""
+    import nbformat
+
+    RESULTS.mkdir(exist_ok=True)
+    json_path = RESULTS / "seed_sweep.json"
+    results = json.loads(json_path.read_text()) if json_path.exists() else {"notebooks": {}}
+    results["seeds"] = list(seeds)
+    results["machine"] = machine_line()
+    for path in paths:
+        name = path.stem
+        if name not in DECLARED:
+            print(f"{name}: nothing declared in bench/seeds.py DECLARED, skipped", flush=True)
+            continue
+        runs = {}
+        for k in seeds:
+            print(f"{name}: seed {k} ...", flush=True)
+            runs[k] = run_one(path, DECLARED[name], k)
+            print(f"  {runs[k]['seconds']:.0f} s, values {runs[k]['values']}, errors {runs[k]['errors']}", flush=True)
+        sources = [c.source for c in code_cells(nbformat.read(path, as_version=4))]
+        table = summarise(name, DECLARED[name], runs, sources)
+        table["swept_at"] = time.strftime("%Y-%m-%d")
+        results["notebooks"][name] = json.loads(json.dumps(table))  # int keys -> str, as they will be read back
+        json_path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        (RESULTS / "seed_sweep.md").write_text(markdown(results))
+    print(f"wrote {json_path.relative_to(ROOT)} and seed_sweep.md", flush=True)
+    return 0
