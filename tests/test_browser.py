@@ -1,15 +1,22 @@
-"""Real-browser test: every widget notebook runs in JupyterLab and its sliders and dropdowns redraw.
+"""Real-browser test: every widget notebook runs in JupyterLab and every one of its controls redraws.
 
 For each ``notebooks/*.ipynb`` whose code uses ipywidgets, a headless Chromium (Playwright) opens
-the notebook in a real JupyterLab, runs all cells, then moves every slider (ArrowRight, End, Home)
-and picks other options of every dropdown. It checks that
+the notebook in a real JupyterLab, runs all cells, then moves every control. It checks that
 
-- every cell ran, no cell shows a traceback, and every widget really rendered (ipywidgets'
+- every cell ran, no cell shows a traceback or a warning, and every widget really rendered (ipywidgets'
   JupyterLab extension is active: no "Error displaying widget");
-- after each move the figure (``<img>``) or text of the widget group's Output changed, and at both
-  ends of a slider it still draws something and shows no error (each slider is then typed back to
-  its own value, so that the next control is tested from the notebook's setting);
-- the kernel sent no error message at all, even for an Output that is never displayed.
+- every control the kernel created is on the page: the kernel's count of sliders and dropdowns (by a
+  silent execution) equals the page's, and no kind of control this test cannot move exists;
+- every slider goes to End and Home, every dropdown option is picked, and after each move the figure
+  (``<img>``) or text of the widget group's Output changed (a control with no effect fails), still
+  draws something, and shows no error, no warning and nothing on stderr;
+- each control is then set back (a slider's value typed into its readout, a dropdown's first option),
+  and its value and the group's first drawing must come back; the next control is tested from there;
+- the kernel sent no error at all, even for an Output that is never displayed, nothing on stderr while
+  a control moved, and the page raised no JavaScript error (Playwright's ``pageerror``).
+
+Tiny broken notebooks (``tests/browser_fixtures.py``, written into the served folder) prove that each
+of these faults makes the test fail, naming it.
 
 JupyterLab serves a temporary copy of ``notebooks/`` (autosave cannot touch the committed files)
 with its config, data, runtime, settings and workspaces in temporary directories, offline (no news,
@@ -22,13 +29,15 @@ install``). Without it the test is skipped, except when ``CI=true`` where it fai
 - ``BROWSER_TEST_RUN_ALL_S``: how long Run All may take per notebook (default 240 s)
 - ``CHROMIUM``: another Chromium executable (default: /usr/bin/chromium)
 
-Run: ``pytest -m browser tests/test_browser.py`` (about 1-2 minutes per notebook on 2 idle cores).
+Run: ``pytest -m browser tests/test_browser.py`` (about 1-2 minutes per notebook on 2 idle cores, and
+20 s per broken notebook).
 On a failure the message names the notebook, the control (its description) and the move, with a
 screenshot path; the JupyterLab log is printed with the test's output.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -40,12 +49,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import nbformat
 import pytest
+from browser_fixtures import FIXTURE_DIR, FIXTURES, write_fixtures
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = Path(os.environ.get("BROWSER_TEST_NOTEBOOKS", REPO / "notebooks")).resolve()
@@ -58,8 +69,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 SERVER_START_S = 120
 OPEN_NOTEBOOK_S = 180
 RUN_ALL_S = int(os.environ.get("BROWSER_TEST_RUN_ALL_S", 240))  # raise it on a busy machine
-REDRAW_S = 15
-MAX_DROPDOWN_OPTIONS = 4  # other options tried per dropdown (helpers.widgets.sweep tries all, offline)
+REDRAW_S = 15  # the most a move may take to be handled by the kernel and drawn
+MAX_ARROW_STEPS = 20  # ArrowRight presses to bring back a slider whose readout cannot be typed into
+QUIET_S = 0.4  # once handled, the drawing must stay the same this long (late outputs still render)
+WARNING = re.compile(r"\b[A-Z]\w*Warning: ")  # as Python's warnings module prints one
 
 pytestmark = pytest.mark.browser
 
@@ -136,6 +149,7 @@ def copy_notebooks(dest: Path) -> Path:
                 cell.outputs, cell.execution_count = [], None
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, path)
+    write_fixtures(copy / FIXTURE_DIR)
     data = NOTEBOOKS_DIR.parent / "data"
     if data.is_dir():
         (dest / "data").symlink_to(data)
@@ -247,6 +261,29 @@ window.__bt = {
           + ' .widget-text, .widget-textarea, .widget-button, .widget-play',
   WIDGET_ERRORS: ['Error displaying widget', 'Failed to load model class', 'model not found'],
   kernelErrors: [],   // every error the kernel sent, with the phase of the test it came in
+  kernelStderr: [],   // every stderr text (and stdout warning) the kernel sent, with its phase
+  widgetIdles: 0,     // how many widget messages (comm_msg) the kernel has finished handling
+  WARNING: /\b[A-Z]\w*Warning: .*/,
+  CONTROLS_SNIPPET: [
+    'def _bt_controls():',
+    '    import ipywidgets as w',
+    '    from ipywidgets.widgets import widget as wm',
+    '    instances = wm._instances if hasattr(wm, "_instances") else w.Widget.widgets',
+    '    count = {"slider": 0, "dropdown": 0, "disabled": 0, "other": []}',
+    '    sliders = (w.IntSlider, w.FloatSlider, w.FloatLogSlider, w.SelectionSlider)',
+    '    for x in list(instances.values()):',
+    '        if not x.has_trait("disabled"):',
+    '            continue',
+    '        if x.disabled:',
+    '            count["disabled"] += 1',
+    '        elif isinstance(x, sliders):',
+    '            count["slider"] += 1',
+    '        elif isinstance(x, w.Dropdown):',
+    '            count["dropdown"] += 1',
+    '        else:',
+    '            count["other"].append(type(x).__name__ + " " + repr(getattr(x, "description", "")))',
+    '    return count',
+  ].join('\n'),
   phase: 'opening',
 
   panel(path) {
@@ -262,13 +299,32 @@ window.__bt = {
   },
   // Listen to everything the kernel sends: errors inside an Output that is never displayed
   // (e.g. interactive_output's own Output) are caught here and nowhere else.
+  // Also counts the kernel's returns to idle after a message from a widget (a comm_msg: a control moved),
+  // so that a move that changed nothing is known as soon as the kernel has handled it.
   watchKernel(path) {
     this.panel(path).sessionContext.iopubMessage.connect((_, msg) => {
       const c = msg.content, type = msg.header.msg_type;
       if (type === 'error') this.kernelErrors.push({phase: this.phase, error: `${c.ename}: ${c.evalue}`});
-      if (type === 'stream' && c.name === 'stderr' && /Traceback/.test(c.text))
-        this.kernelErrors.push({phase: this.phase, error: c.text.trim().split('\n').pop()});
+      if (type === 'stream' && c.name === 'stderr') {
+        const warning = c.text.match(this.WARNING);
+        this.kernelStderr.push({phase: this.phase, text: warning ? warning[0] : c.text.trim().split('\n').pop()});
+      }
+      if (type === 'stream' && c.name === 'stdout' && this.WARNING.test(c.text))
+        this.kernelStderr.push({phase: this.phase, text: c.text.match(this.WARNING)[0]});
+      if (type === 'status' && c.execution_state === 'idle' && msg.parent_header.msg_type === 'comm_msg')
+        this.widgetIdles += 1;
     });
+  },
+  // The controls the kernel created (still open), counted by kind, by a silent execution: any widget
+  // with a 'disabled' trait is a control (progress bars, labels, Outputs and boxes have none).
+  async kernelControls(path) {
+    const kernel = this.panel(path).sessionContext.session.kernel;
+    const future = kernel.requestExecute({code: this.CONTROLS_SNIPPET, silent: true, store_history: false,
+                                          user_expressions: {controls: '_bt_controls()'}});
+    const reply = await future.done;
+    const r = reply.content.user_expressions && reply.content.user_expressions.controls;
+    if (!r || r.status !== 'ok') return {error: JSON.stringify(reply.content).slice(0, 500)};
+    return {repr: r.data['text/plain']};
   },
   startRunAll(path) {
     const app = window.jupyterapp, p = this.panel(path);
@@ -317,7 +373,13 @@ window.__bt = {
     const found = [];
     for (const o of root.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')) {
       const t = o.textContent.trim();
+      const warning = t.match(this.WARNING);
       if (/Traceback|[A-Z]\w*(Error|Exception)\b:/.test(t)) found.push(t);
+      else if (warning) found.push(warning[0]);
+    }
+    for (const o of root.querySelectorAll('[data-mime-type="application/vnd.jupyter.stdout"]')) {
+      const m = o.textContent.match(this.WARNING);
+      if (m) found.push(m[0]);
     }
     const all = root.textContent;
     for (const m of this.WIDGET_ERRORS) if (all.includes(m)) found.push(m);
@@ -350,17 +412,20 @@ window.__bt = {
     return imgs.join(',') + '|' + this.hash(Array.from(node.querySelectorAll('.jp-Cell-outputArea'))
       .map(a => a.textContent).join('\n'));
   },
-  // Tag every enabled slider and dropdown with data-bt-control and describe it.
+  // Tag every enabled slider and dropdown with data-bt-control and describe it (a SelectionSlider's element
+  // has no .jupyter-widgets class: select by .widget-slider alone).
   markControls(path) {
     const controls = [];
     this.codeCells(path).forEach((cell, i) => {
-      for (const el of cell.node.querySelectorAll('.jupyter-widgets.widget-slider, .jupyter-widgets.widget-dropdown')) {
+      for (const el of cell.node.querySelectorAll('.widget-slider, .widget-dropdown')) {
         const handle = el.querySelector('.noUi-handle'), select = el.querySelector('select');
         const kind = handle ? 'slider' : select ? 'dropdown' : null;
         if (!kind || (select && select.disabled) || el.querySelector('.noUi-target[disabled]')) continue;
         el.dataset.btControl = String(controls.length);
         const label = el.querySelector('.widget-label');
-        controls.push({id: controls.length, kind, cell: i + 1,
+        // A SelectionSlider (no .jupyter-widgets class) shows a label its readout cannot take back typed.
+        const typed = kind === 'slider' && el.classList.contains('jupyter-widgets');
+        controls.push({id: controls.length, kind, cell: i + 1, typed,
                        label: (label && label.textContent.trim()) || '(no description)'});
       }
     });
@@ -376,16 +441,23 @@ window.__bt = {
     for (let n = el.parentElement; n && n !== cell && !outs.length; n = n.parentElement)
       outs = Array.from(n.querySelectorAll('.widget-output'));
     const parts = outs.length ? outs : [cell.querySelector('.jp-Cell-outputArea')];
-    const snap = {imgs: [], text: '', errors: [], where: outs.length ? 'its Output widget' : 'the cell output'};
+    const snap = {imgs: [], text: '', errors: [], stderr: [],
+                  where: outs.length ? 'its Output widget' : 'the cell output'};
     for (const part of parts) {
       for (const img of part.querySelectorAll('img')) snap.imgs.push(this.hash(img.src));
       const clone = part.cloneNode(true);
       clone.querySelectorAll(this.CONTROLS).forEach(c => c.remove());
       snap.text += clone.textContent.trim() + '\n';
       snap.errors.push(...this.errorTexts(part));
+      for (const o of part.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]'))
+        snap.stderr.push(o.textContent.trim());
     }
     snap.text = snap.text.trim();
     return snap;
+  },
+  // One round trip per poll while a move is handled: the group's drawing and the kernel's state.
+  moveState(path, id) {
+    return {snap: this.snapshot(id), status: this.kernelStatus(path), idles: this.widgetIdles};
   },
   hash(s) {  // FNV-1a: compares long data: URIs without shipping them to Python
     let h = 0x811c9dc5;
@@ -424,16 +496,18 @@ def describe(snap: dict | None) -> str:
 class NotebookInLab:
     """A notebook opened in JupyterLab; collects problems instead of stopping at the first one."""
 
-    def __init__(self, context, server: LabServer, notebook: Path, shots_dir: Path):
+    def __init__(self, context, server: LabServer, path: str, shots_dir: Path):
         self.page = context.new_page()
-        self.path = notebook.name
+        self.path = path  # relative to the served folder
         self.server = server
         self.shots_dir = shots_dir
         self.problems: list[str] = []
         self.screenshot_taken: set = set()  # one screenshot per control (or per phase), not per problem
         self.actions: list[str] = []  # what was done, printed with the test's output
-        self.page_errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)[:300]))
+        self.moved: set = set()  # ids of the controls moved to both ends (every option of a dropdown)
+        self.phase = "opening"
+        self.page_errors: list[tuple[str, str]] = []  # (phase, error)
+        self.page.on("pageerror", lambda e: self.page_errors.append((self.phase, str(e)[:300])))
 
     def js(self, function: str, *args):
         """Call window.__bt.<function>(path, *args) in the page (most helpers take the notebook path)."""
@@ -483,6 +557,7 @@ class NotebookInLab:
         return self.page.evaluate("() => window.__bt.kernelErrors")
 
     def set_phase(self, phase: str) -> None:
+        self.phase = phase
         self.page.evaluate("(p) => { window.__bt.phase = p; }", phase)
 
     # -- opening and running ------------------------------------------------------------------
@@ -549,89 +624,173 @@ class NotebookInLab:
     def snapshot(self, control: dict) -> dict | None:
         return self.js_call("snapshot", control["id"])
 
-    def wait_for_redraw(self, control: dict, before: dict) -> tuple[bool, dict | None]:
-        """Poll until the group's drawing differs from ``before``, then let it settle."""
+    def wait_for_move(self, control: dict, before: dict, idles: int, target: tuple | None = None) -> dict | None:
+        """After a move: wait until the group's drawing changed (or equals ``target``), or the kernel has
+        handled the widget's message without changing it, then until it stays the same for QUIET_S.
+
+        ``idles``: the kernel's count of handled widget messages before the move.
+        Returns the last snapshot (None when the control left the page).
+        """
         start = time.monotonic()
         deadline = start + REDRAW_S
-        snap = self.snapshot(control)
-        while snap is not None and drawing(snap) == drawing(before) and time.monotonic() < deadline:
-            self.page.wait_for_timeout(250)
-            snap = self.snapshot(control)
-        changed = snap is not None and drawing(snap) != drawing(before)
-        self.actions[-1] += f", redrawn after {time.monotonic() - start:.1f} s" if changed else ", NOT redrawn"
-        self.settle(quiet_s=1.0)
-        return changed, self.snapshot(control)
+        while time.monotonic() < deadline:
+            state = self.js("moveState", control["id"])
+            snap = state["snap"]
+            if snap is None:
+                return None
+            now = drawing(snap)
+            if now != drawing(before) or now == target or (state["idles"] > idles and state["status"] == "idle"):
+                break
+            self.page.wait_for_timeout(100)
+        last, since = None, time.monotonic()
+        while time.monotonic() < deadline:  # let the last outputs of the redraw arrive and render
+            state = self.js("moveState", control["id"])
+            if state["snap"] is None:
+                return None
+            now = (drawing(state["snap"]), state["status"])
+            if now != last:
+                last, since = now, time.monotonic()
+            elif now[1] == "idle" and time.monotonic() - since >= QUIET_S:
+                break
+            self.page.wait_for_timeout(100)
+        self.actions[-1] += f", handled in {time.monotonic() - start:.1f} s"
+        return self.snapshot(control)
 
-    def check_after_move(self, control: dict, action: str, moved: bool, before: dict) -> dict | None:
-        """The move redrew the group (if the value changed), and the result draws without error."""
-        name = f"{self.path}: {control['kind']} '{control['label']}' (code cell {control['cell']})"
+    def name(self, control: dict) -> str:
+        return f"{self.path}: {control['kind']} '{control['label']}' (code cell {control['cell']})"
+
+    def check_after_move(self, control: dict, action: str, moved: bool, before: dict, idles: int) -> dict | None:
+        """The move redrew the group (if the value changed), and the result draws, without error or stderr."""
+        name = self.name(control)
         self.actions.append(f"{control['kind']} '{control['label']}': {action}")
-        changed, after = self.wait_for_redraw(control, before) if moved else (False, self.snapshot(control))
+        after = self.wait_for_move(control, before, idles) if moved else self.snapshot(control)
         if after is None:
             self.problem(f"{name}: after {action} the widget disappeared from the page")
             return None
-        if moved and not changed:
-            self.problem(f"{name}: after {action} {after['where']} did not change within {REDRAW_S} s "
-                         f"(still {describe(after)})", control)
+        if moved and drawing(after) == drawing(before):
+            self.actions[-1] += ", NOT redrawn"
+            self.problem(f"{name}: after {action} {after['where']} did not change: the control has no effect "
+                         f"on the figure (still {describe(after)})", control)
         if after["errors"]:
-            self.problem(f"{name}: after {action} {after['where']} shows an error: {last_line(after['errors'][0])}",
-                         control)
+            self.problem(f"{name}: after {action} {after['where']} shows an error or warning: "
+                         f"{last_line(after['errors'][0])}", control)
+        elif after["stderr"]:
+            self.problem(f"{name}: after {action} {after['where']} printed on stderr: "
+                         f"{last_line(after['stderr'][0])}", control)
         elif not after["imgs"] and not after["text"]:
             self.problem(f"{name}: after {action} {after['where']} is empty (no image, no text)", control)
         return after
 
+    def widget_idles(self) -> int:
+        return self.page.evaluate("() => window.__bt.widgetIdles")
+
+    def check_restored(self, control: dict, value: str, shown: str, first: dict, after: dict | None) -> None:
+        """After setting a control back: it shows its first value and the group its first drawing."""
+        self.actions.append(f"{control['kind']} '{control['label']}': set back to {shown}")
+        if shown != value:
+            self.problem(f"{self.name(control)}: set back to {value!r}, it shows {shown!r}", control)
+        elif after is not None and drawing(after) != drawing(first):
+            self.problem(f"{self.name(control)}: set back to {value!r}, {after['where']} does not show its first "
+                         f"drawing again (now {describe(after)}, first {describe(first)})", control)
+
     def exercise_slider(self, control: dict) -> None:
-        """ArrowRight, End, Home on the noUiSlider handle; each fires its change event on release."""
+        """End, then Home on the noUiSlider handle (each fires its change event on release), then the
+        first value typed back into the readout."""
         handle = self.control(control, ".noUi-handle").first
-        before, values = self.snapshot(control), []
-        original = self.slider_value(control)
-        for key in ["ArrowRight", "End", "Home"]:
+        first = before = self.snapshot(control)
+        values, original = [], self.slider_value(control)
+        for key in ["End", "Home"]:
             self.set_phase(f"slider '{control['label']}' after {key}")
             handle.scroll_into_view_if_needed()
-            old = self.slider_value(control)
+            old, idles = self.slider_value(control), self.widget_idles()
             handle.focus()
             handle.press(key)
-            self.page.wait_for_timeout(100)
             new = self.slider_value(control)
             values.append(new)
             action = f"{key} (value {old} -> {new})"
-            before = self.check_after_move(control, action, moved=new != old, before=before) or before
+            before = self.check_after_move(control, action, new != old, before, idles) or before
         if len(set(values)) < 2:
-            self.problem(f"{self.path}: slider '{control['label']}' (code cell {control['cell']}) did not move "
-                         f"with the keyboard (values {values})", control)
-        self.restore_slider(control, original)
+            self.problem(f"{self.name(control)}: did not move with the keyboard (values {values})", control)
+            return
+        self.moved.add(control["id"])
+        self.restore_slider(control, original, first)
 
-    def restore_slider(self, control: dict, value: str) -> None:
-        """Type the original value into the editable readout, so that the next widget is tested
-        from the notebook's own setting (at Home, e.g. a weight of 0, another control may do nothing)."""
+    def restore_slider(self, control: dict, value: str, first: dict) -> None:
+        """Set the slider back to its first value, so that the next control is tested from the notebook's
+        own setting (at Home, e.g. a weight of 0, another control may do nothing): typed into the editable
+        readout, or (a SelectionSlider's readout takes no typed value) ArrowRight from Home until it shows it."""
         readout = self.control(control, ".widget-readout")
         if not readout.count() or not readout.is_visible():
-            return  # readout=False: the next widgets are tested with this one at Home
+            return  # readout=False: the next controls are tested with this one at Home
+        after = self.snapshot(control)
         self.set_phase(f"slider '{control['label']}' set back to {value}")
-        readout.click()
-        self.page.keyboard.press("Control+A")
-        self.page.keyboard.type(value)
-        self.page.keyboard.press("Enter")
-        self.settle(quiet_s=1.0)
-        self.actions.append(f"slider '{control['label']}': set back to {self.slider_value(control)}")
+        editable = control["typed"] and readout.get_attribute("contenteditable") == "true"
+        if editable and self.slider_value(control) != value:
+            idles = self.widget_idles()
+            readout.click()
+            self.page.keyboard.press("Control+A")
+            self.page.keyboard.type(value)
+            self.page.keyboard.press("Enter")
+            self.actions.append(f"slider '{control['label']}': typing {value}")
+            after = self.wait_for_move(control, after, idles, target=drawing(first))
+        handle = self.control(control, ".noUi-handle").first
+        for _ in range(0 if editable else MAX_ARROW_STEPS):
+            old = self.slider_value(control)
+            if old == value:
+                break
+            idles = self.widget_idles()
+            handle.focus()
+            handle.press("ArrowRight")
+            if self.slider_value(control) == old:
+                break  # at End
+            self.actions.append(f"slider '{control['label']}': ArrowRight ({old} -> {self.slider_value(control)})")
+            after = self.wait_for_move(control, after, idles, target=drawing(first))
+        self.check_restored(control, value, self.slider_value(control), first, after)
 
     def exercise_dropdown(self, control: dict) -> None:
-        """Pick other options one after the other; each must redraw."""
+        """Pick every other option, one after the other (each must redraw), then the first one again."""
         select = self.control(control, "select")
         options = select.locator("option").evaluate_all("els => els.map(e => e.value)")
-        current = select.input_value()
-        others = [o for o in options if o != current][:MAX_DROPDOWN_OPTIONS]
+        original = select.input_value()
+        others = [o for o in options if o != original]
         if not others:
             return  # a single option: nothing to pick
-        before = self.snapshot(control)
-        for option in others:
+        first = before = self.snapshot(control)
+        for option in others + [original]:
             self.set_phase(f"dropdown '{control['label']}' set to {option}")
             select.scroll_into_view_if_needed()
+            idles = self.widget_idles()
             select.select_option(option)
-            before = self.check_after_move(control, f"choosing {option!r}", moved=True, before=before) or before
+            if option == original:
+                self.actions.append(f"dropdown '{control['label']}': choosing {option!r} again")
+                after = self.wait_for_move(control, before, idles, target=drawing(first))
+                self.check_restored(control, original, select.input_value(), first, after)
+            else:
+                before = self.check_after_move(control, f"choosing {option!r}", True, before, idles) or before
+        self.moved.add(control["id"])
+
+    def check_control_count(self, controls: list[dict]) -> None:
+        """Every control the kernel created is on the page: same number of sliders and of dropdowns, and no
+        kind of control that this test cannot move."""
+        result = self.js("kernelControls")
+        if "error" in result:
+            self.problem(f"{self.path}: could not count the kernel's controls: {result['error']}")
+            return
+        created = ast.literal_eval(result["repr"])
+        self.actions.append(f"the kernel created {created}; the page shows "
+                            f"{Counter(c['kind'] for c in controls)}")
+        for kind in ["slider", "dropdown"]:
+            found = sum(c["kind"] == kind for c in controls)
+            if found != created[kind]:
+                self.problem(f"{self.path}: the kernel created {created[kind]} enabled {kind}(s), the page shows "
+                             f"{found}: every control must be displayed (and found by this test)")
+        if created["other"]:
+            self.problem(f"{self.path}: controls this test cannot move yet: {', '.join(created['other'])} "
+                         "(teach markControls and NotebookInLab to move them)")
 
     def exercise_widgets(self) -> None:
         controls = self.js("markControls")
+        self.check_control_count(controls)
         if not controls:
             self.problem(f"{self.path}: uses ipywidgets but no slider or dropdown was rendered")
         for control in controls:
@@ -641,15 +800,28 @@ class NotebookInLab:
                 else:
                     self.exercise_dropdown(control)
             except Exception as e:  # e.g. playwright's TimeoutError when the control was re-rendered
-                self.problem(f"{self.path}: could not operate {control['kind']} '{control['label']}' "
-                             f"(code cell {control['cell']}): {type(e).__name__}: {str(e).splitlines()[0]}", control)
+                self.problem(f"{self.name(control)}: could not operate it: "
+                             f"{type(e).__name__}: {str(e).splitlines()[0]}", control)
+        unmoved = [c["label"] for c in controls if c["id"] not in self.moved]
+        if unmoved:
+            self.problem(f"{self.path}: {len(unmoved)} of {len(controls)} controls were not moved: {unmoved}")
         self.set_phase("end")
 
     def report_kernel_errors(self) -> None:
-        """Errors the kernel sent that no check above reported (e.g. in a never-displayed Output)."""
+        """What the kernel sent that no check above reported (e.g. in a never-displayed Output): every
+        error; stderr while a control moved (a warning at a slider end); a warning during Run All."""
         for e in self.kernel_errors():
             if not any(e["error"] in p for p in self.problems):
                 self.problems.append(f"the kernel reported {e['error']} ({e['phase']})")
+        for e in self.page.evaluate("() => window.__bt.kernelStderr"):
+            moving = e["phase"].startswith(("slider", "dropdown"))
+            if (moving or WARNING.search(e["text"])) and not any(e["text"] in p for p in self.problems):
+                self.problems.append(f"the kernel printed on stderr: {e['text'][:300]} ({e['phase']})")
+
+    def report_page_errors(self) -> None:
+        """Uncaught JavaScript errors (Playwright's ``pageerror``): a broken renderer or widget view."""
+        for phase, error in self.page_errors:
+            self.problems.append(f"JavaScript error in the page ({phase}): {error}")
 
     def close(self) -> None:
         """Shut the kernel down (frees memory for the next notebook) and close the page; best effort."""
@@ -670,31 +842,54 @@ def test_there_are_widget_notebooks():
         skip_or_fail(f"no notebook in {NOTEBOOKS_DIR} uses ipywidgets: the browser test would test nothing")
 
 
-@pytest.mark.timeout(max(600, RUN_ALL_S + 360))
-@pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS, ids=[p.name for p in WIDGET_NOTEBOOKS])
-def test_widgets_redraw_in_jupyterlab(notebook, browser, lab_server, tmp_path):
-    """Run All in JupyterLab, then every slider (ArrowRight, End, Home) and dropdown must redraw."""
+def run_in_lab(browser, server: LabServer, path: str, shots_dir: Path) -> NotebookInLab:
+    """Open ``path`` (relative to the served folder), Run All, move every control; the problems are in
+    the returned object's ``problems``."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(15_000)  # a click or key press on a control that is gone fails fast
     context.add_init_script(PAGE_HELPERS)
-    nb = NotebookInLab(context, lab_server, notebook, tmp_path)
+    nb = NotebookInLab(context, server, path, shots_dir)
     started = time.monotonic()
     try:
         nb.open()
         if nb.run_all():  # widgets of a half-run notebook would only add noise
             nb.exercise_widgets()
         nb.report_kernel_errors()
+        nb.report_page_errors()
     except BaseException:
-        print(f"--- JupyterLab log ({lab_server.log_path}) ---\n{lab_server.log_tail()}")
+        print(f"--- JupyterLab log ({server.log_path}) ---\n{server.log_tail()}")
         raise
     finally:
         nb.close()
         context.close()
         print("\n".join(nb.actions))
-        print(f"{notebook.name}: {time.monotonic() - started:.0f} s in the browser")
+        print(f"{path}: {time.monotonic() - started:.0f} s in the browser")
     if nb.problems:
-        print(f"--- JupyterLab log ({lab_server.log_path}) ---\n{lab_server.log_tail()}")
-        if nb.page_errors:
-            print("--- JavaScript errors in the page ---\n" + "\n".join(nb.page_errors))
+        print(f"--- JupyterLab log ({server.log_path}) ---\n{server.log_tail()}")
+    return nb
+
+
+@pytest.mark.timeout(max(600, RUN_ALL_S + 360))
+@pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS, ids=[p.name for p in WIDGET_NOTEBOOKS])
+def test_widgets_redraw_in_jupyterlab(notebook, browser, lab_server, tmp_path):
+    """Run All in JupyterLab, then every control is found and moved (every slider to both ends, every
+    dropdown option), redraws without error, warning or stderr, and comes back to its first value."""
+    nb = run_in_lab(browser, lab_server, notebook.name, tmp_path)
+    if nb.problems:
         # pytest.fail, not assert: the message is printed once, without introspection
         pytest.fail(f"{notebook.name}: {len(nb.problems)} problem(s):\n- " + "\n- ".join(nb.problems), pytrace=False)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", list(FIXTURES))
+def test_the_browser_test_catches_each_broken_notebook(name, browser, lab_server, tmp_path):
+    """Each tiny broken notebook in tests/browser_fixtures.py must fail, naming its fault, and for that
+    fault alone (every reported problem matches an expected pattern: no noise, no other cause)."""
+    expect = FIXTURES[name].expect
+    nb = run_in_lab(browser, lab_server, f"{FIXTURE_DIR}/{name}.ipynb", tmp_path)
+    report = "\n- ".join(nb.problems)
+    print(f"{name}: reported\n- {report or 'no problem'}")
+    for pattern in expect:
+        assert re.search(pattern, report), f"{name}: no problem matches {pattern!r}; reported:\n- {report or 'none'}"
+    for problem in nb.problems:
+        assert any(re.search(p, problem) for p in expect), f"{name}: unexpected problem: {problem}"

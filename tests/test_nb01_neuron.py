@@ -194,7 +194,75 @@ def test_two_linear_layers_collapse_is_taught_correctly():
         assert NB.neuron(x, np.array([2.0]), 1.0, act).shape == (9,)
 
 
+# ---- the sliders: every control draws at both ends and changes the figure's data ------------------------
+
+def _iris_globals():
+    """The data the slider cell reads from the notebook's namespace (set by statements notebook_defs skips)."""
+    from helpers import data
+
+    iris = data.load("iris")
+    keep = iris.y > 0
+    X_cm, y_all = iris.X[keep][:, 2:4], (iris.y[keep] == 2).astype(np.float64)
+    X_all = (X_cm - X_cm.mean(axis=0)) / X_cm.std(axis=0)
+    NB.draw_iris_neuron.__globals__.update(X_all=X_all, y_all=y_all, X_train=X_all[::2], y_train=y_all[::2],
+                                           X_test=X_all[1::2], y_test=y_all[1::2], test_acc=0.9)
+
+
+def test_iris_neuron_slider_cell():
+    from helpers.widgets import dropdown, slider, sweep
+
+    _iris_globals()
+    controls = {"w1": slider("w1", 1.0, -4, 4), "w2": slider("w2", 1.0, -4, 4), "b": slider("b", 0.0, -4, 4),
+                "activation": dropdown("activation", NB.ACTIVATIONS, "sigmoid")}
+    texts = sweep(NB.draw_iris_neuron, controls, figsize=(6.5, 4.5))
+    assert len(texts) == 3 * 2 + len(NB.ACTIVATIONS)
+    assert all(t.startswith("accuracy: train ") and "(trained neuron: test 0.900)" in t for t in texts.values())
+
+
+def test_activation_slider_cell():
+    import matplotlib.pyplot as plt
+
+    from helpers.widgets import dropdown, render, slider, sweep
+
+    controls = {"activation": dropdown("activation", NB.ACTIVATIONS, "sigmoid"),
+                "w": slider("w", 1.0, -3, 3), "b": slider("b", 0.0, -3, 3)}
+    texts = sweep(NB.draw_activation, controls)
+    assert len(texts) == len(NB.ACTIVATIONS) + 4
+    assert texts[("w", -3)] == "z = 0 (the middle of the curve) at x = -b/w = 0.00"
+    assert texts[("b", 3)] == "z = 0 (the middle of the curve) at x = -b/w = -3.00"
+    fig, text = render(NB.draw_activation, {"activation": "tanh", "w": 0.0, "b": 1.0})
+    plt.close(fig)
+    assert text.startswith("w = 0: the output is the constant")
+
+
 # ---- exercises: the reference solutions pass, typical mistakes get a specific message ---------------
+
+def _mse_grad(X, y, w, b):
+    p = NB.sigmoid(X @ w + b)
+    dz = 2 * (p - y) * p * (1 - p) / len(y)
+    return X.T @ dz, dz.sum()
+
+
+def _step_with(scale_w=1.0, sign=-1.0, bias=True, divide=True):
+    """Wrong variants of the mse step: a factor, the sign, no bias update, a sum instead of a mean."""
+    def step(X, y, w, b, lr):
+        dw, db = _mse_grad(X, y, w, b)
+        n = 1 if divide else len(y)
+        return w + sign * lr * scale_w * n * dw, b + (sign * lr * scale_w * n * db if bias else 0.0)
+    return step
+
+
+def _bce_step(X, y, w, b, lr):
+    dw, db = NB.bce_grad(X, y, w, b)
+    return w - lr * dw, b - lr * db
+
+
+def _autograd_step(X, y, w, b, lr):          # right numbers, but the exercise asks for the chain rule by hand
+    w_t = torch.tensor(w, requires_grad=True)
+    b_t = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    ((torch.sigmoid(torch.tensor(X) @ w_t + b_t) - torch.tensor(y)) ** 2).mean().backward()
+    return w - lr * w_t.grad.numpy(), b - lr * b_t.grad.item()
+
 
 def test_exercise_feedback(capsys):
     from helpers.exercises import check
@@ -207,27 +275,66 @@ def test_exercise_feedback(capsys):
     wrong = [
         ("01.silu_prime", NB.sigmoid, "only the first term"),
         ("01.silu_prime", lambda z: z * NB.sigmoid_prime(z), "second term"),
+        ("01.silu_prime", NB.sigmoid_prime, "the sigmoid's derivative"),
         ("01.silu_prime", lambda z: np.zeros(3), "shape"),
+        ("01.silu_prime", lambda z: z * NB.sigmoid(z), "PyTorch autograd"),
         ("01.neuron_by_hand", (-4.0, 0.0, -0.4), "without the bias"),
+        ("01.neuron_by_hand", (3.5, 3.5, 3.5), "check the signs"),
         ("01.neuron_by_hand", (-3.5, -3.5, -0.35), "max(0, z)"),
         ("01.neuron_by_hand", (-3.5, 0.0, 0.0), "α·z"),
+        ("01.neuron_by_hand", (-3.5, 0.0, -3.5), "with α = 0.1"),
         ("01.neuron_by_hand", (1, 2), "three numbers"),
         ("01.bias_through_point", lambda w, p: float(w @ p), "sign is flipped"),
         ("01.bias_through_point", lambda w, p: 0.0, "not 0"),
-        ("01.binary_activation", "sigmoid", "never reaches"),
-        ("01.binary_activation", "ReLU", "non-negative"),
-        ("01.binary_activation", "swish", "not one of"),
-        ("01.binary_activation", 0, "as a string"),
+        ("01.bias_through_point", lambda w, p: -w * p, "one number"),
+        ("01.mse_step", _bce_step, "cross-entropy step"),
+        ("01.mse_step", _step_with(scale_w=0.5), "half the step"),
+        ("01.mse_step", _step_with(sign=1.0), "uphill"),
+        ("01.mse_step", _step_with(divide=False), "MEAN"),
+        ("01.mse_step", _step_with(bias=False), "the bias learns too"),
+        ("01.mse_step", lambda X, y, w, b, lr: (w, b), "differs from autograd's"),
+        ("01.mse_step", lambda X, y, w, b, lr: (w[:1], b), "w's shape"),
+        ("01.mse_step", lambda X, y, w, b, lr: w - lr, "a pair (w_new, b_new)"),
+        ("01.mse_step", _autograd_step, "uses torch"),
     ]
     for key, answer, message in wrong:
-        assert check(key, answer) is False
+        assert check(key, answer) is False, f"{key} accepted a wrong answer: {answer!r}"
         out = capsys.readouterr().out
-        assert "✗" in out and message in out, f"{key} with {answer!r}: {out}"
+        assert "✗" in out and message in out and "Hint" in out, f"{key} with {answer!r}: {out}"
 
     for key in SOLUTIONS:  # the notebook's stubs count as "not attempted"
-        stub = (..., ..., ...) if key == "01.neuron_by_hand" else NB.silu_prime if key == "01.silu_prime" else ...
+        stub = {"01.neuron_by_hand": (..., ..., ...), "01.silu_prime": NB.silu_prime,
+                "01.bias_through_point": NB.bias_through, "01.mse_step": NB.mse_step}[key]
         assert check(key, stub) is False
         assert "not attempted yet" in capsys.readouterr().out
-    assert check("01.bias_through_point", NB.bias_through) is False
-    assert "not attempted yet" in capsys.readouterr().out
-    assert check("01.binary_activation", "Step ") is True
+
+
+def test_hints_are_staged_and_the_first_gives_nothing_away():
+    from helpers.exercises import load_all, registered
+
+    load_all()
+    exercises = {k: e for k, e in registered().items() if k.startswith("01.")}
+    assert set(exercises) == {"01.silu_prime", "01.neuron_by_hand", "01.bias_through_point", "01.mse_step"}
+    for key, ex in exercises.items():
+        assert len(ex.hints) >= 2, key
+    first = {k: e.hints[0] for k, e in exercises.items()}
+    assert not any(s in first["01.neuron_by_hand"] for s in ("3.5", "0.35", "2·0.5"))
+    assert "−w·p" not in first["01.bias_through_point"] and "np.dot" not in first["01.bias_through_point"]
+    assert "sigmoid_prime" not in first["01.silu_prime"] and "σ'" not in first["01.silu_prime"]
+    assert "2/N" not in first["01.mse_step"] and "sigmoid_prime" not in first["01.mse_step"]
+
+
+def test_mse_step_checks_against_fresh_data(capsys):
+    """A step that is right only for one stored input (a memorised answer) cannot pass: the data is new each time."""
+    from helpers.exercises import check
+    from helpers.exercises.solutions.nb01 import mse_step
+
+    seen = []
+
+    def spy(X, y, w, b, lr):
+        seen.append(X.copy())
+        return mse_step(X, y, w, b, lr)
+
+    assert check("01.mse_step", spy) and check("01.mse_step", spy)
+    capsys.readouterr()
+    assert len(seen) == 6 and not np.array_equal(seen[0], seen[3])

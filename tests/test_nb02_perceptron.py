@@ -228,7 +228,81 @@ def test_misclassified_and_margin():
     assert NB.margin(X, y, h.w[-1], h.b[-1]) > 0
 
 
+# ---- the replay slider: every control draws at both ends and changes the figure's data ------------------
+
+def _replay_globals():
+    """The runs the slider cell reads from the notebook's namespace (computed by statements notebook_defs skips)."""
+    X, y = iris_sepals()
+    replays = {(start, lr): NB.train_perceptron(X, y, lr=lr, w0=w0, b0=b0)
+               for start, (w0, b0) in NB.STARTS.items() for lr in NB.LEARNING_RATES}
+    NB.draw_replay.__globals__.update(
+        X_flowers=X, y_flowers=y, replays=replays, max_updates=max(len(h.corrected) for h in replays.values()),
+        wrong_counts={key: NB.misclassified(h, X, y) for key, h in replays.items()})
+    return replays
+
+
+def test_replay_slider_cell():
+    import matplotlib.pyplot as plt
+
+    from helpers.widgets import dropdown, int_slider, render, sweep
+
+    replays = _replay_globals()
+    assert all(h.converged for h in replays.values())
+    max_updates = NB.draw_replay.__globals__["max_updates"]
+    controls = {"update": int_slider("update", 5, 0, max_updates),
+                "lr": dropdown("learning rate η", NB.LEARNING_RATES, 1.0), "start": dropdown("start", list(NB.STARTS))}
+    assert controls["start"].value.startswith("wrong line")   # the default start where η matters
+    texts = sweep(NB.draw_replay, controls, figsize=(13, 4.6), ncols=2)
+    assert len(texts) == 2 + len(NB.LEARNING_RATES) + len(NB.STARTS)
+    assert all(t.startswith(("update", "slider")) for t in texts.values())
+    assert "converged after" in texts[("update", max_updates)]
+    fig, text = render(NB.draw_replay, {"update": 0, "lr": 1.0, "start": "w = 0, b = 0"}, ncols=2)
+    assert "no boundary yet" in text
+    assert any("no boundary yet" in t.get_text() for t in fig.axes[0].texts)
+    plt.close("all")
+
+
+def test_margins_of_five_shuffles():
+    """Section 7's claim: every shuffle reaches 0 mistakes, the lines differ and so do their margins."""
+    X, y = iris_sepals()
+    rng = np.random.default_rng(1)
+    margins = []
+    for _ in range(5):
+        order = rng.permutation(len(y))
+        h = NB.train_perceptron(X[order], y[order], lr=1.0)
+        assert h.converged and np.all(NB.predict(X, h.w[-1], h.b[-1]) == y)
+        margins.append(NB.margin(X, y, h.w[-1], h.b[-1]))
+    assert min(margins) > 0 and max(margins) > 1.5 * min(margins)
+
+
 # ---- exercises: the reference solutions pass, typical mistakes get a specific message ---------------
+
+def _online(predict, sign=1.0, bias=True):
+    """Wrong (and right) variants of the twin's epoch."""
+    def epoch(X, y, w, b, lr):
+        for x_n, y_n in zip(X, y, strict=True):
+            err = y_n - predict(x_n @ w + b)
+            w, b = w + sign * lr * err * x_n, b + (sign * lr * err if bias else 0.0)
+        return w, b
+    return epoch
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _batch_epoch(X, y, w, b, lr):
+    err = y - _sigmoid(X @ w + b)
+    return w + lr * X.T @ err / len(y), b + lr * err.mean()
+
+
+def _torch_epoch(X, y, w, b, lr):           # right numbers, but the exercise asks for NumPy
+    w, b = torch.tensor(w), torch.tensor(b)
+    for x_n, y_n in zip(torch.tensor(X), torch.tensor(y), strict=True):
+        err = y_n - torch.sigmoid(x_n @ w + b)
+        w, b = w + lr * err * x_n, b + lr * err
+    return w.numpy(), float(b)
+
 
 def test_exercise_feedback(capsys):
     from helpers.exercises import check
@@ -245,30 +319,64 @@ def test_exercise_feedback(capsys):
         ("02.one_update", (0, (0.5, -3.0), 0.0), "wrong way"),
         ("02.one_update", (0, (2.0, 0.0), 1.5), "lr·(y − ŷ)·x"),
         ("02.one_update", (0, (1.5, -1.0), 0.5), "bias learns too"),
+        ("02.one_update", (0, (1.5, -1.0), 1.5), "b_new = 1.5"),
+        ("02.one_update", (0.5, (1.5, -1.0), 1.0), "0 or 1"),
         ("02.one_update", (0, (1.5, -1.0, 0.0), 1.0), "shape (2,)"),
+        ("02.one_update", (0, "w", 1.0), "could not convert"),
         ("02.one_update", (0, 1), "three things"),
         ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -1.0)}, "AND with w = (1, 1), b = -1"),
         ("02.logic_gates", {**sol, "NOR": ((1.0, 1.0), -0.5)}, "NOR"),
+        ("02.logic_gates", {**sol, "NAND": sol["AND"]}, "NAND"),
+        ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -2.5)}, "input(s) [(1, 1)]"),
         ("02.logic_gates", {"AND": sol["AND"]}, "no entry for ['NAND', 'NOR']"),
         ("02.logic_gates", {**sol, "NAND": ...}, "still empty: NAND"),
         ("02.logic_gates", {**sol, "AND": (1.0, 1.0, -1.5)}, "pair (w, b)"),
+        ("02.logic_gates", {**sol, "AND": ((1.0, 1.0, 1.0), -1.5)}, "shape (2,)"),
         ("02.logic_gates", [1, 2], "dict"),
-        ("02.separable", {**SOLUTIONS["02.separable"], "XOR": True}, "'XOR' is NOT linearly separable"),
-        ("02.separable", {**SOLUTIONS["02.separable"], "setosa vs the rest": False}, "IS linearly separable"),
-        ("02.separable", {**SOLUTIONS["02.separable"], "AND": "yes"}, "True or False"),
+        ("02.sgd_epoch", _online(lambda z: np.where(z >= 0, 1.0, 0.0)), "perceptron's epoch"),
+        ("02.sgd_epoch", _batch_epoch, "starting weights"),
+        ("02.sgd_epoch", _online(_sigmoid, sign=-1.0), "wrong way"),
+        ("02.sgd_epoch", _online(_sigmoid, bias=False), "bias learns too"),
+        ("02.sgd_epoch", _online(lambda z: np.tanh(z)), "other weights than PyTorch's SGD"),
+        ("02.sgd_epoch", lambda X, y, w, b, lr: (w, b), "other weights"),
+        ("02.sgd_epoch", lambda X, y, w, b, lr: (np.append(w, b), b), "w's shape"),
+        ("02.sgd_epoch", lambda X, y, w, b, lr: w, "a pair (w_new, b_new)"),
+        ("02.sgd_epoch", _torch_epoch, "uses torch"),
         ("02.count_updates", (1, 3), "FIRST epoch"),
         ("02.count_updates", (3, 12), "does not mean more updates"),
         ("02.count_updates", (4, 4), "not 4 updates"),
         ("02.count_updates", (3, 2), "not 2 updates"),
+        ("02.count_updates", ("three", 3), "must be a number"),
+        ("02.count_updates", (3,), "two numbers"),
     ]
     for key, answer, message in wrong:
-        assert check(key, answer) is False, key
+        assert check(key, answer) is False, f"{key} accepted a wrong answer: {answer!r}"
         out = capsys.readouterr().out
-        assert "✗" in out and message in out, f"{key} with {answer!r}: {out}"
+        assert "✗" in out and message in out and "Hint" in out, f"{key} with {answer!r}: {out}"
 
     stubs = {"02.one_update": (..., ..., ...), "02.logic_gates": {"AND": ..., "NAND": ..., "NOR": ...},
-             "02.separable": dict.fromkeys(SOLUTIONS["02.separable"], ...), "02.count_updates": (..., ...)}
+             "02.sgd_epoch": NB.sgd_epoch, "02.count_updates": (..., ...)}
     assert set(stubs) == set(SOLUTIONS)
     for key, stub in stubs.items():      # the notebook's stubs count as "not attempted"
         assert check(key, stub) is False
         assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_hints_are_staged_and_the_first_gives_nothing_away():
+    from helpers.exercises import load_all, registered
+
+    load_all()
+    exercises = {k: e for k, e in registered().items() if k.startswith("02.")}
+    assert set(exercises) == {"02.one_update", "02.logic_gates", "02.sgd_epoch", "02.count_updates"}
+    for key, ex in exercises.items():
+        assert len(ex.hints) >= 2, key
+    first = {k: e.hints[0] for k, e in exercises.items()}
+    assert not any(s in first["02.one_update"] for s in ("−2.5", "1.5", "ŷ = 0", "η = 0.5"))
+    assert not any(s in first["02.logic_gates"] for s in ("1.5", "−1.5", "0.5"))
+    assert "for x_n" not in first["02.sgd_epoch"] and "η(y" not in first["02.sgd_epoch"]
+    assert not any(ch.isdigit() for ch in first["02.count_updates"].replace("z = 0", "").replace("ŷ = 1", ""))
+
+
+def test_sgd_epoch_the_notebook_sigmoid_is_the_stable_one():
+    with np.errstate(over="raise"):
+        assert NB.sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist() == [0.0, 0.5, 1.0]

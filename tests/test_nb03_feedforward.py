@@ -207,3 +207,146 @@ def test_two_spirals():
     X, y = NB.two_spirals(50, np.random.default_rng(8))
     assert X.shape == (100, 2) and y.shape == (100,) and set(np.unique(y)) == {0, 1}
     assert np.abs(X).max() < 1.5
+
+
+# --- the capacity sliders: every control draws at both ends and changes the figure's data --------------
+
+def test_capacity_slider_cell():
+    from ipywidgets import SelectionSlider
+
+    from helpers.widgets import int_slider, sweep
+
+    rng = np.random.default_rng(9)
+    x_1d = np.sort(rng.uniform(-2, 2, 20))[:, None]
+    X_sp, y_sp = NB.two_spirals(30, rng)
+    fits_1d = {(w, d): NB.init_mlp([1] + [w] * d + [1], rng) for w in NB.WIDTHS for d in NB.DEPTHS}
+    fits_sp = {(w, d): NB.init_mlp([2] + [w] * d + [1], rng) for w in NB.WIDTHS for d in NB.DEPTHS}
+    NB.draw_capacity.__globals__.update(
+        x_1d=x_1d, y_1d=np.sin(3 * x_1d), X_sp=X_sp, y_sp=y_sp, x_plot=np.linspace(-2.2, 2.2, 50)[:, None],
+        FITS_1D=fits_1d, FITS_SP=fits_sp, MSE_1D=dict.fromkeys(fits_1d, 0.5), ACC_SP=dict.fromkeys(fits_sp, 0.75))
+    controls = {"width": SelectionSlider(options=NB.WIDTHS, value=4, description="hidden width"),
+                "depth": int_slider("hidden layers", 1, 1, 3)}
+    texts = sweep(NB.draw_capacity, controls, figsize=(11, 4), ncols=2)
+    assert len(texts) == len(NB.WIDTHS) + 2
+    assert texts[("width", 32)] == (f"sine: {NB.count_params([1, 32, 1])} parameters, training MSE 0.500   |   "
+                                    f"spirals: {NB.count_params([2, 32, 1])} parameters, training accuracy 75.0%")
+
+
+# --- exercises: the reference solutions pass, typical mistakes are rejected with a hint -----------------
+
+def _softmax_naive(Z):
+    E = np.exp(Z)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _softmax_in_place(Z):
+    Z -= Z.max(axis=1, keepdims=True)
+    E = np.exp(Z)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _softmax_columns(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+
+def _collapse_sum_biases(params):
+    W = np.eye(params[0][0].shape[0])
+    for Wl, _ in params:
+        W = W @ Wl
+    return W, params[-1][1]
+
+
+def _grad(transpose=False, onehot=True, mean=True, db_mean=False, sign=1.0):
+    """Wrong (and right) variants of the output layer's gradient."""
+    def output_layer_grad(H, W, b, y):
+        G = NB.softmax(H @ W + b)
+        if onehot:
+            G[np.arange(len(y)), y] -= 1.0
+        G = sign * G / (len(y) if mean else 1)
+        dW = G.T @ H if transpose else H.T @ G
+        return dW, (G.mean(axis=0) if db_mean else G.sum(axis=0))
+    return output_layer_grad
+
+
+def _grad_with_autograd(H, W, b, y):     # right numbers, but the exercise asks for the chain rule by hand
+    W_t, b_t = torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)
+    F.cross_entropy(torch.tensor(H) @ W_t + b_t, torch.tensor(y)).backward()
+    return W_t.grad.numpy(), b_t.grad.numpy()
+
+
+def test_exercise_feedback(capsys):
+    from helpers.exercises import check
+    from helpers.exercises.solutions.nb03 import SOLUTIONS
+
+    for key, answer in SOLUTIONS.items():
+        assert check(key, answer) is True, capsys.readouterr().out
+    capsys.readouterr()
+
+    W1, b1, W2, b2 = SOLUTIONS["03.xnor"]
+    wrong = [
+        ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])], "returned 1 shapes"),
+        ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])] + [s for a, b in zip(sizes, sizes[1:], strict=False)
+                                                                 for s in [(a, b), (1, b), (N, b)]], "bias is 1-D"),
+        ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])] + [s for a, b in zip(sizes, sizes[1:], strict=False)
+                                                                 for s in [(b, a), (b,), (N, b)]], "W1 should be"),
+        ("03.forward_shapes", lambda N, sizes: [(sizes[0], N)] + [s for a, b in zip(sizes, sizes[1:], strict=False)
+                                                                 for s in [(a, b), (b,), (b, N)]], "X should be"),
+        ("03.forward_shapes", lambda N, sizes: [None], "list of shape tuples"),
+        ("03.softmax", _softmax_naive, "np.exp overflows"),
+        ("03.softmax", _softmax_in_place, "changed Z in place"),
+        ("03.softmax", _softmax_columns, "normalise each ROW"),
+        ("03.softmax", lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "do not sum to 1"),
+        ("03.softmax", lambda Z: Z[:, :1], "you returned shape"),
+        ("03.softmax", lambda Z: np.full(Z.shape, 1.0 / Z.shape[1]), "wrong probabilities"),
+        ("03.softmax", lambda Z: torch.softmax(torch.tensor(Z), dim=1).numpy(), "uses softmax"),
+        ("03.softmax", lambda Z: NB.softmax(Z), "uses softmax"),
+        ("03.xnor", (W1, b1, W2, b2 + 1.0), "XNOR is [1 0 0 1]"),
+        ("03.xnor", (-W1, -b1, W2, b2), "hidden units give"),
+        ("03.xnor", (W1, b1, W2.ravel(), b2), "W2 must have shape (2, 1)"),
+        ("03.xnor", (W1.T[:1], b1, W2, b2), "W1 must have shape (2, 2)"),
+        ("03.xnor", (W1, b1, W2), "four arrays"),
+        ("03.collapse", _collapse_sum_biases, "W is right but b is not"),
+        ("03.collapse", lambda params: (params[0][0], params[0][1]), "should be"),
+        ("03.collapse", lambda params: params[0][0], "pair (W, b)"),
+        ("03.collapse", lambda params: (np.eye(params[0][0].shape[0], params[-1][0].shape[1]),
+                                        np.zeros(params[-1][0].shape[1])), "differs from the stacked layers"),
+        ("03.output_layer_grad", _grad(onehot=False), "leaves out the true class"),
+        ("03.output_layer_grad", _grad(sign=-1.0), "wrong sign"),
+        ("03.output_layer_grad", _grad(mean=False), "MEAN"),
+        ("03.output_layer_grad", _grad(db_mean=True), "not the mean"),
+        ("03.output_layer_grad", _grad(transpose=True), "transpose it"),
+        ("03.output_layer_grad", lambda H, W, b, y: (H.T @ H @ W, b), "not Hᵀ ∂CE/∂Z"),
+        ("03.output_layer_grad", lambda H, W, b, y: (_grad()(H, W, b, y)[0], 0 * b), "db is not"),
+        ("03.output_layer_grad", lambda H, W, b, y: (W, b[:1]), "db must have b's shape"),
+        ("03.output_layer_grad", lambda H, W, b, y: W, "a pair (dW, db)"),
+        ("03.output_layer_grad", _grad_with_autograd, "uses torch"),
+    ]
+    for key, answer, message in wrong:
+        assert check(key, answer) is False, f"{key} accepted a wrong answer: {answer!r}"
+        out = capsys.readouterr().out
+        assert "✗" in out and message in out and "Hint" in out, f"{key} with {answer!r}: {out}"
+
+    stubs = {"03.forward_shapes": NB.forward_shapes, "03.softmax": NB.my_softmax,
+             "03.xnor": (..., ..., ..., ...), "03.collapse": NB.collapse,
+             "03.output_layer_grad": NB.output_layer_grad}
+    assert set(stubs) == set(SOLUTIONS)
+    for key, stub in stubs.items():      # the notebook's stubs count as "not attempted"
+        assert check(key, stub) is False
+        assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_hints_are_staged_and_the_first_gives_nothing_away():
+    from helpers.exercises import load_all, registered
+
+    load_all()
+    exercises = {k: e for k, e in registered().items() if k.startswith("03.")}
+    assert set(exercises) == {"03.forward_shapes", "03.softmax", "03.xnor", "03.collapse", "03.output_layer_grad"}
+    for key, ex in exercises.items():
+        assert len(ex.hints) >= 2, key
+    first = {k: e.hints[0] for k, e in exercises.items()}
+    assert not any(s in first["03.softmax"] for s in ("largest", ".max(", "keepdims"))
+    assert not any(s in first["03.xnor"] for s in ("1.5", "0.5", "−1"))
+    assert "np.eye" not in first["03.collapse"] and "W Wl" not in first["03.collapse"]
+    assert "H.T" not in first["03.output_layer_grad"] and "Hᵀ" not in first["03.output_layer_grad"]
+    assert "(d_in, d_out)" not in first["03.forward_shapes"]

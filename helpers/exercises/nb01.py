@@ -2,15 +2,18 @@
 
 import numpy as np
 
-from helpers.exercises import exercise, tuple_answer
+from helpers.exercises import exercise, forbid, tuple_answer
 
 
 def _sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -z))
 
 
-@exercise("01.silu_prime", hint="silu(z) = z·σ(z) is a product f·g with f(z) = z and g(z) = σ(z): "
-                                "(f·g)' = f'·g + f·g', and σ' is sigmoid_prime.")
+@exercise("01.silu_prime", hints=(
+    "SiLU is a product of two functions of z. Which rule differentiates a product?",
+    "The product rule: (f·g)' = f'·g + f·g', here with f(z) = z and g(z) = σ(z); σ' is sigmoid_prime.",
+    "silu'(z) = σ(z) + z·σ'(z): sigmoid(z) + z * sigmoid_prime(z).",
+))
 def _silu_prime(answer):
     import torch
     import torch.nn.functional as F
@@ -38,8 +41,13 @@ def _silu_prime(answer):
                              f"(PyTorch autograd, float64)")
 
 
-@exercise("01.neuron_by_hand", hint="z = 2·0.5 + (−1)·2 + 3·(−1) + 0.5. ReLU keeps positive z and gives 0 "
-                                    "otherwise; leaky ReLU gives 0.1·z for negative z.")
+@exercise("01.neuron_by_hand", hints=(
+    "z is the transfer function of section 2: multiply each input by its own weight, add the products, "
+    "then add the bias.",
+    "Pair them up: x₁·w₁, x₂·w₂, x₃·w₃ (mind the signs), add them and b. ReLU keeps a positive z and gives 0 "
+    "otherwise; leaky ReLU multiplies a negative z by α = 0.1.",
+    "z = 2·0.5 + (−1)·2 + 3·(−1) + 0.5; ReLU(z) = max(0, z); leaky ReLU(z) = 0.1·z when z < 0.",
+))
 def _neuron_by_hand(answer):
     answer = tuple_answer(answer, 3, "three numbers: (z, ReLU output, leaky ReLU output)")
     z, r, lk = (float(a) for a in answer)
@@ -56,8 +64,11 @@ def _neuron_by_hand(answer):
     assert np.isclose(lk, -0.35), f"z and ReLU are right, but leaky ReLU({z:g}) with α = 0.1 is not {lk:g}"
 
 
-@exercise("01.bias_through_point", hint="p is on the boundary when w·p + b = 0. Solve for b: b = −w·p, "
-                                        "e.g. -np.dot(w, p).")
+@exercise("01.bias_through_point", hints=(
+    "A point lies on the decision boundary exactly when the neuron's z is 0 there.",
+    "Write that condition for the point p, w·p + b = 0, and solve it for b.",
+    "b = −w·p, e.g. -np.dot(w, p).",
+))
 def _bias_through_point(answer):
     rng = np.random.default_rng(2)
     cases = [(np.array([2.0, -1.0]), np.array([1.0, 3.0]))]
@@ -74,27 +85,69 @@ def _bias_through_point(answer):
                                  f"w·p + b = {w @ p + b:.4f}, not 0")
 
 
-_NOT_BINARY = {
-    "sigmoid": "σ(z) gets ever closer to 0 and 1 but never reaches them (σ(3) ≈ 0.953): "
-               "its outputs lie strictly between 0 and 1",
-    "tanh": "tanh outputs any value in (−1, 1), e.g. tanh(0.5) ≈ 0.462",
-    "relu": "ReLU outputs any non-negative number, e.g. ReLU(2.5) = 2.5",
-    "leaky relu": "leaky ReLU outputs any number, e.g. −0.25 for z = −2.5",
-    "softplus": "softplus outputs any positive number, e.g. softplus(0) = log 2 ≈ 0.693",
-    "gelu": "GELU outputs many values, e.g. GELU(1) ≈ 0.841",
-    "identity": "with no activation the output is z itself, any number",
-}
+def _mse_grad(X, y, w, b):
+    """∇ of mean((σ(Xw + b) − y)²) w.r.t. w and b, with NumPy (the checker's own diagnosis of mistakes)."""
+    p = _sigmoid(X @ w + b)
+    dz = 2.0 * (p - y) * p * (1.0 - p) / len(y)
+    return X.T @ dz, dz.sum()
 
 
-@exercise("01.binary_activation", hint="Look at the plots in section 3: which curve takes only two values?")
-def _binary_activation(answer):
-    if not isinstance(answer, str):
-        raise AssertionError(f"answer with the activation's name as a string, e.g. \"tanh\", "
-                             f"not a {type(answer).__name__}")
-    name = answer.strip().lower().replace("_", " ").replace("-", " ")
-    if name in {"step", "heaviside", "heaviside step", "step function", "unit step", "threshold"}:
-        return
-    if name in _NOT_BINARY:
-        raise AssertionError(_NOT_BINARY[name])
-    raise AssertionError(f"{answer!r} is not one of the activations in the table "
-                         f"(step, sigmoid, tanh, ReLU, leaky ReLU, softplus, GELU)")
+def _torch_mse_step(X, y, w, b, lr):
+    """The reference: autograd's gradient of the same loss in float64, then w − η∇L, b − η∂L/∂b."""
+    import torch
+
+    w_t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    b_t = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    loss = ((torch.sigmoid(torch.tensor(X) @ w_t + b_t) - torch.tensor(y)) ** 2).mean()
+    loss.backward()
+    return w - lr * w_t.grad.numpy(), b - lr * float(b_t.grad)
+
+
+def _diagnose_mse_step(X, y, w, b, lr, w_new, b_new):
+    """A message for a step that differs from autograd's, naming the mistake when it is a common one."""
+    p = _sigmoid(X @ w + b)
+    dw, db = _mse_grad(X, y, w, b)
+    N = len(y)
+
+    def same(cw, cb):
+        return np.allclose(w_new, cw, rtol=1e-7, atol=1e-10) and np.isclose(b_new, cb, rtol=1e-7, atol=1e-10)
+
+    if same(w - lr * X.T @ (p - y) / N, b - lr * np.mean(p - y)):
+        return ("that is a cross-entropy step (section 6): the squared error's chain rule keeps the "
+                "sigmoid's slope σ'(z) = σ(z)(1 − σ(z))")
+    if same(w - lr * dw / 2, b - lr * db / 2):
+        return "half the step: the derivative of (σ(z) − y)² is 2(σ(z) − y)·σ'(z)"
+    if same(w + lr * dw, b + lr * db):
+        return "the step goes uphill: gradient DESCENT subtracts, w − η∇L"
+    if same(w - lr * dw * N, b - lr * db * N):
+        return f"the step is {N} times too large: L is the MEAN over the N = {N} examples"
+    if same(w - lr * dw, b):
+        return "w_new is right, but the bias learns too: b − η ∂L/∂b"
+    return (f"for N = {N}, d = {len(w)} your step differs from autograd's by up to "
+            f"{max(np.abs(w_new - (w - lr * dw)).max(), abs(b_new - (b - lr * db))):.2e}")
+
+
+@exercise("01.mse_step", hints=(
+    "Follow one flower through the chain: w and b give z, z gives p = σ(z), p gives the loss (p − y)². "
+    "Multiply the slopes of the links.",
+    "∂L/∂z_n = (2/N)(σ(z_n) − y_n)·σ'(z_n), a vector of shape (N,); then, as in section 6, ∂L/∂w = Xᵀ(∂L/∂z) "
+    "and ∂L/∂b is the sum of ∂L/∂z.",
+    "dz = 2 * (sigmoid(z) - y) * sigmoid_prime(z) / len(y); return w - lr * X.T @ dz, b - lr * dz.sum()",
+))
+def _mse_step(answer):
+    forbid(answer, {"torch": "write the gradient with NumPy: PyTorch's autograd is what the checker compares "
+                             "your step with",
+                    "autograd": "write the gradient with NumPy, by the chain rule"})
+    rng = np.random.default_rng()   # fresh data on every check: the answer has to be the formula, not a number
+    for N, d in [(7, 2), (30, 5), (1, 1)]:
+        X, w, b = rng.normal(size=(N, d)), rng.normal(size=d), float(rng.normal())
+        y, lr = (rng.random(N) < 0.5).astype(np.float64), float(rng.uniform(0.1, 2.0))
+        w_new, b_new = tuple_answer(answer(X.copy(), y.copy(), w.copy(), b, lr), 2, "a pair (w_new, b_new)")
+        w_new = np.asarray(w_new, dtype=np.float64)
+        assert w_new.shape == (d,), f"w_new must have w's shape ({d},), got {w_new.shape}"
+        assert np.ndim(b_new) == 0, f"b_new must be one number, got shape {np.shape(b_new)}"
+        b_new = float(b_new)
+        w_ref, b_ref = _torch_mse_step(X, y, w, b, lr)
+        if not (np.allclose(w_new, w_ref, rtol=1e-7, atol=1e-10) and np.isclose(b_new, b_ref, rtol=1e-7,
+                                                                               atol=1e-10)):
+            raise AssertionError(_diagnose_mse_step(X, y, w, b, lr, w_new, b_new))

@@ -2,24 +2,11 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, dict_answer, exercise, tuple_answer
+from helpers.exercises import NotAttempted, dict_answer, exercise, forbid, tuple_answer
 
 # The four inputs of a two-input logic gate, in the order the notebook uses: (0,0), (0,1), (1,0), (1,1).
 GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 GATE_TRUTH = {"AND": [0, 0, 0, 1], "NAND": [1, 1, 1, 0], "NOR": [1, 0, 0, 0]}
-
-# Which of the notebook's small datasets can one straight line separate (and why, for the feedback)?
-SEPARABLE = {
-    "AND": (True, "a line such as x1 + x2 = 1.5 puts (1, 1) alone on its side"),
-    "XOR": (False, "section 6 proves that no line works: the four inequalities contradict each other"),
-    "three on a line": (False, "in 1-D a perceptron is a threshold, 'x >= t' or 'x <= t', so it cannot say "
-                               "yes to the middle point and no to both ends"),
-    "setosa vs the rest": (True, "by their sepals, the perceptron reached 0 mistakes in section 4, so a "
-                                 "separating line exists"),
-    "versicolor vs virginica": (False, "by their petals (notebook 01) the two clouds overlap: the best line "
-                                       "still gets a few flowers wrong"),
-}
-
 
 def _step(z):
     return np.where(z >= 0, 1.0, 0.0)
@@ -49,8 +36,11 @@ def _number(value, what):
         raise AssertionError(f"{what} must be a number, got {value!r}") from None
 
 
-@exercise("02.one_update", hint="z = w·x + b = 1·1 + (−2)·2 + 0.5. ŷ = 1 if z >= 0 else 0. Then "
-                                "w ← w + lr·(y − ŷ)·x and b ← b + lr·(y − ŷ), with lr = 0.5.")
+@exercise("02.one_update", hints=(
+    "First predict: compute z = w·x + b and apply the step. Is that prediction right? Only a mistake moves w and b.",
+    "The rule: w ← w + η(y − ŷ)x and b ← b + η(y − ŷ), with η = 0.5; y − ŷ is +1, 0 or −1.",
+    "z = 1·1 + (−2)·2 + 0.5, so ŷ = step(z); then w ← (1, −2) + 0.5·(y − ŷ)·(1, 2) and b ← 0.5 + 0.5·(y − ŷ).",
+))
 def _one_update(answer):
     y_hat, w_new, b_new = tuple_answer(answer, 3, "three things: (y_hat, w_new, b_new)")
     y_hat = _number(y_hat, "y_hat")
@@ -74,9 +64,14 @@ def _one_update(answer):
     assert np.isclose(b_new, 1.0), f"w_new is right, but b_new = {b_new:g} is not b + lr·(y − ŷ) = 0.5 + 0.5·1"
 
 
-@exercise("02.logic_gates", hint="Draw the four inputs and a line with the 1s on one side and the 0s on the "
-                                 "other (for AND, x1 + x2 = 1.5 works). Write the line as w·x + b = 0 with w "
-                                 "pointing to the 1s. NAND outputs the opposite of AND: flip every sign.")
+@exercise("02.logic_gates", hints=(
+    "Draw the four inputs as corners of a square. A perceptron draws one line and says 1 on the side w points to: "
+    "which line puts the 1s of each gate on one side?",
+    "For AND, x1 + x2 = 1.5 works: write it as w·x + b = 0 with w pointing to the 1s. NAND outputs the opposite of "
+    "AND; NOR says 1 only for (0, 0).",
+    "AND: w = (1, 1), b = −1.5. NAND: flip every sign of AND. NOR: the line x1 + x2 = 0.5 with w pointing toward "
+    "(0, 0), i.e. w = (−1, −1).",
+))
 def _logic_gates(answer):
     answer = dict_answer(answer, GATE_TRUTH, "{'AND': (w, b), 'NAND': (w, b), 'NOR': (w, b)}")
     for gate, truth in GATE_TRUTH.items():
@@ -95,25 +90,13 @@ def _logic_gates(answer):
                                  f"want {truth}; remember z = 0 counts as 1)")
 
 
-@exercise("02.separable", hint="Try to draw one straight line with all the 1s on one side and all the 0s on "
-                               "the other. If the perceptron reached 0 mistakes, such a line exists.")
-def _separable(answer):
-    answer = dict_answer(answer, SEPARABLE, "{dataset name: True or False}")
-    wrong = []
-    for name, (truth, why) in SEPARABLE.items():
-        value = answer[name]
-        if not isinstance(value, (bool, np.bool_)):
-            raise AssertionError(f"'{name}': answer True or False, got {value!r}")
-        if bool(value) != truth:
-            wrong.append(f"'{name}' {'IS' if truth else 'is NOT'} linearly separable ({why})")
-    if wrong:
-        raise AssertionError(f"{len(wrong)} of {len(SEPARABLE)} wrong: " + "; ".join(wrong))
-
-
-@exercise("02.count_updates", hint="Trace it: start with w = (0, 0), b = 0; visit (1,1), (1,0), (0,1), (0,0); "
-                                   "for each compute z, ŷ = 1 if z >= 0, and update only when ŷ ≠ y. Count until "
-                                   "a whole epoch passes with no update. For η = 0.25, remember what the learning "
-                                   "rate does when you start from w = 0.")
+@exercise("02.count_updates", hints=(
+    "Trace the rule by hand, one example at a time and epoch after epoch; remember that z = 0 counts as ŷ = 1.",
+    "Start with w = (0, 0), b = 0; visit (1,1), (1,0), (0,1), (0,0); compute z and ŷ and update only when ŷ ≠ y. "
+    "Count until a whole epoch passes with no update.",
+    "For η = 0.25, section 4 proved what the learning rate changes when you start from w = 0: every weight is "
+    "η times the η = 1 run's, so every z keeps its sign.",
+))
 def _count_updates_checker(answer):
     answer = tuple_answer(answer, 2, "two numbers: (updates with η = 1, updates with η = 0.25)")
     n1, n_quarter = (_number(a, "the number of updates") for a in answer)
@@ -131,3 +114,74 @@ def _count_updates_checker(answer):
                              "every update is the same")
     assert n_quarter == ref_quarter, f"with η = 0.25 it is not {n_quarter:g} updates (think: what does η " \
                                      f"change when you start from w = 0, b = 0?)"
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _torch_sgd_epoch(X, y, w, b, lr):
+    """The reference: nn.Linear in float64, one SGD step on each example's cross-entropy (autograd), in order."""
+    import torch
+    import torch.nn.functional as F
+
+    linear = torch.nn.Linear(X.shape[1], 1, dtype=torch.float64)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor(w).reshape(1, -1))
+        linear.bias.fill_(b)
+    opt = torch.optim.SGD(linear.parameters(), lr=lr)
+    for x_n, y_n in zip(torch.tensor(X), torch.tensor(y), strict=True):
+        loss = F.binary_cross_entropy_with_logits(linear(x_n), y_n.reshape(1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return linear.weight.detach().numpy()[0].copy(), float(linear.bias.detach())
+
+
+def _diagnose_sgd_epoch(X, y, w, b, lr, w_new, b_new):
+    """Name the mistake when the student's epoch is a common wrong one."""
+    def same(cw, cb):
+        return np.allclose(w_new, cw, rtol=1e-7, atol=1e-10) and np.isclose(b_new, cb, rtol=1e-7, atol=1e-10)
+
+    def online(predict, sign=1.0, bias=True):
+        cw, cb = w.copy(), b
+        for x_n, y_n in zip(X, y, strict=True):
+            err = y_n - predict(x_n @ cw + cb)
+            cw, cb = cw + sign * lr * err * x_n, cb + (sign * lr * err if bias else 0.0)
+        return cw, cb
+
+    err0 = y - _sigmoid(X @ w + b)                    # every error computed with the STARTING weights
+    if same(*online(lambda z: np.where(z >= 0, 1.0, 0.0))):
+        return "that is the perceptron's epoch, with step(z): its twin predicts the probability σ(z)"
+    if same(w + lr * X.T @ err0, b + lr * err0.sum()) or same(w + lr * X.T @ err0 / len(y), b + lr * err0.mean()):
+        return ("you computed every example's error with the starting weights (one step for the whole batch): "
+                "online, each update changes the w and b that the next example sees")
+    if same(*online(_sigmoid, sign=-1.0)):
+        return "the updates go the wrong way: w ← w + η(y − σ(z))x moves z toward the label"
+    if same(*online(_sigmoid, bias=False)):
+        return "w_new is right, but the bias learns too: b ← b + η(y − σ(z))"
+    return "your epoch ends at other weights than PyTorch's SGD on the cross-entropy, one example at a time"
+
+
+@exercise("02.sgd_epoch", hints=(
+    "The perceptron's epoch with one change: in the update, its twin uses the probability σ(z) where the "
+    "perceptron uses step(z).",
+    "Visit the examples in order; for each, z = x_n·w + b, then w ← w + η(y_n − σ(z))x_n and b ← b + η(y_n − σ(z)). "
+    "The next example sees the new w and b.",
+    "for x_n, y_n in zip(X, y): error = y_n - sigmoid(x_n @ w + b); w = w + lr * error * x_n; b = b + lr * error",
+))
+def _sgd_epoch(answer):
+    forbid(answer, {"torch": "write the epoch with NumPy: PyTorch's SGD is what the checker compares it with"})
+    rng = np.random.default_rng()   # fresh data on every check: the answer has to be the rule, not a number
+    for N, d in [(12, 3), (25, 2), (1, 4)]:
+        X, w, b = rng.normal(size=(N, d)), rng.normal(size=d), float(rng.normal())
+        y, lr = (rng.random(N) < 0.5).astype(np.float64), float(rng.uniform(0.2, 2.0))
+        w_new, b_new = tuple_answer(answer(X.copy(), y.copy(), w.copy(), b, lr), 2, "a pair (w_new, b_new)")
+        w_new = np.asarray(w_new, dtype=np.float64)
+        assert w_new.shape == (d,), f"w_new must have w's shape ({d},), got {w_new.shape}"
+        assert np.ndim(b_new) == 0, f"b_new must be one number, got shape {np.shape(b_new)}"
+        b_new = float(b_new)
+        w_ref, b_ref = _torch_sgd_epoch(X, y, w, b, lr)
+        if not (np.allclose(w_new, w_ref, rtol=1e-7, atol=1e-10) and np.isclose(b_new, b_ref, rtol=1e-7,
+                                                                               atol=1e-10)):
+            raise AssertionError(_diagnose_sgd_epoch(X, y, w, b, lr, w_new, b_new))

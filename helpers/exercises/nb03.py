@@ -2,31 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import exercise, tuple_answer
-
-_MNIST_SIZES = [784, 128, 64, 10]
-
-
-def _count(sizes):
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-
-
-@exercise("03.count_params", hint="A layer d_in → d_out has d_in·d_out weights plus d_out biases. "
-                                  "Add it up for 784 → 128, 128 → 64 and 64 → 10.")
-def _count_params(answer):
-    try:
-        n = float(answer)
-    except (TypeError, ValueError):
-        raise AssertionError(f"give one whole number, got {type(answer).__name__} {answer!r}") from None
-    if not n.is_integer():
-        raise AssertionError(f"{answer} is not a whole number: a network has a whole number of parameters")
-    n = int(n)
-    weights = sum(a * b for a, b in zip(_MNIST_SIZES[:-1], _MNIST_SIZES[1:], strict=True))
-    if n == weights:
-        raise AssertionError(f"{n:,} counts the weights but forgets the biases (one per neuron of each layer)")
-    if n == weights + sum(_MNIST_SIZES):
-        raise AssertionError(f"{n:,} adds a bias for the input layer too: the input layer has no parameters")
-    assert n == _count(_MNIST_SIZES), f"{n:,} is not the number of weights and biases of 784 → 128 → 64 → 10"
+from helpers.exercises import exercise, forbid, tuple_answer
 
 
 def _expected_shapes(N, sizes):
@@ -40,8 +16,13 @@ def _names(L):
     return ["X"] + [f"{s}{l}" for l in range(1, L + 1) for s in ("W", "b", "H")]
 
 
-@exercise("03.forward_shapes", hint="Start with [(N, sizes[0])]; then for each pair (d_in, d_out) of "
-                                    "neighbouring sizes append (d_in, d_out), (d_out,) and (N, d_out).")
+@exercise("03.forward_shapes", hints=(
+    "List the arrays in the order the forward pass meets them: the input X, then for each layer its W, its b and "
+    "its output H.",
+    "A batch X is (N, d_0); a layer d_in → d_out has W (d_in, d_out), b (d_out,) and outputs H (N, d_out).",
+    "Start with [(N, sizes[0])]; for each pair (d_in, d_out) of neighbouring sizes append (d_in, d_out), (d_out,) "
+    "and (N, d_out).",
+))
 def _forward_shapes(answer):
     for N, sizes in [(5, [3, 4, 2]), (1, [64, 32, 16, 10]), (7, [2, 1]), (3, [784, 128, 64, 10])]:
         got = answer(N, list(sizes))
@@ -66,9 +47,18 @@ def _softmax(Z):
     return E / E.sum(axis=1, keepdims=True)
 
 
-@exercise("03.softmax", hint="Subtract each row's maximum (Z.max(axis=1, keepdims=True)) before np.exp; "
-                             "then divide by the row sums (keepdims=True so the shapes broadcast).")
+@exercise("03.softmax", hints=(
+    "Softmax does not change when you add the same number to every logit of a row (section 5). Which number keeps "
+    "every e^z from overflowing?",
+    "Subtract each row's largest logit before np.exp: the largest exponent becomes e^0 = 1 and the row sum is at "
+    "least 1. keepdims=True keeps the shapes broadcasting.",
+    "E = np.exp(Z - Z.max(axis=1, keepdims=True)); return E / E.sum(axis=1, keepdims=True)",
+))
 def _softmax_checker(answer):
+    forbid(answer, {"softmax": "write it yourself, with the trick that keeps it stable, not with a library's "
+                               "softmax or the notebook's",
+                    "log_softmax": "write it yourself, with the trick that keeps it stable",
+                    "logsumexp": "write it yourself, with the trick that keeps it stable"})
     rng = np.random.default_rng(3)
     cases = [rng.normal(size=(4, 5)),
              np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0], [0.0, 0.0, 0.0]]),
@@ -92,9 +82,13 @@ def _step(Z):
     return (Z > 0).astype(float)
 
 
-@exercise("03.xnor", hint="A step unit fires when w1·x1 + w2·x2 + b > 0. AND fires only for (1, 1): "
-                          "x1 + x2 > 1.5. NOR fires only for (0, 0): flip the signs of an OR unit "
-                          "(x1 + x2 > 0.5). The output is OR(h1, h2), a unit just like the OR unit.")
+@exercise("03.xnor", hints=(
+    "Like XOR in section 3: each hidden step unit draws one line. One unit should fire only for (1, 1), the other "
+    "only for (0, 0); the output fires when either does.",
+    "A unit fires when w1·x1 + w2·x2 + b > 0. AND: x1 + x2 > 1.5. NOR fires only for (0, 0): flip the signs of an "
+    "OR unit (x1 + x2 > 0.5). The output unit is an OR of h1 and h2.",
+    "W1 columns: AND (1, 1) with bias −1.5, NOR (−1, −1) with bias 0.5; the output OR: W2 = [[1], [1]], b2 = [−0.5].",
+))
 def _xnor(answer):
     answer = tuple_answer(answer, 4, "four arrays: (W1, b1, W2, b2)")
     W1, b1, W2, b2 = (np.asarray(a, dtype=np.float64) for a in answer)
@@ -110,8 +104,12 @@ def _xnor(answer):
                              f"XNOR is [1 0 0 1]; your hidden units give {H.astype(int).tolist()}")
 
 
-@exercise("03.collapse", hint="Fold the layers in one at a time: after a layer (Wl, bl), the composed map is "
-                              "x (W Wl) + (b Wl + bl). Start from W = np.eye(d_in), b = np.zeros(d_in).")
+@exercise("03.collapse", hints=(
+    "Section 2 turned two linear layers into one. Do the same again and again, one layer at a time.",
+    "After a layer (Wl, bl), the composed map x W + b becomes (x W + b) Wl + bl = x (W Wl) + (b Wl + bl). Start "
+    "from the map that does nothing.",
+    "W, b = np.eye(d_in), np.zeros(d_in); then for Wl, bl in params: W, b = W @ Wl, b @ Wl + bl",
+))
 def _collapse(answer):
     rng = np.random.default_rng(4)
     for sizes in [[3, 5, 2], [4, 4], [2, 6, 3, 7, 1]]:
@@ -131,3 +129,61 @@ def _collapse(answer):
             raise AssertionError(f"for layer sizes {sizes} W is right but b is not: every earlier bias also "
                                  f"passes through all the later W's")
         assert np.allclose(X @ W + b, want), f"for layer sizes {sizes}, X W + b differs from the stacked layers"
+
+
+def _torch_output_grad(H, W, b, y):
+    """The reference: autograd's gradient of F.cross_entropy(H W + b, y) w.r.t. W and b, in float64."""
+    import torch
+    import torch.nn.functional as F
+
+    W_t = torch.tensor(W, requires_grad=True)
+    b_t = torch.tensor(b, requires_grad=True)
+    F.cross_entropy(torch.tensor(H) @ W_t + b_t, torch.tensor(y)).backward()
+    return W_t.grad.numpy(), b_t.grad.numpy()
+
+
+def _diagnose_output_grad(H, W, b, y, dW, db):
+    """Name the mistake when the student's gradient is a common wrong one."""
+    N, K = len(y), W.shape[1]
+    P = _softmax(H @ W + b)
+    G = (P - np.eye(K)[y]) / N                           # ∂CE/∂Z, (N, K)
+
+    def close(a, c):
+        return np.allclose(a, c, rtol=1e-7, atol=1e-10)
+
+    if close(dW, H.T @ P / N):
+        return "dW leaves out the true class: ∂CE/∂Z = (softmax(Z) − onehot(y)) / N, not softmax(Z) / N"
+    if close(dW, -H.T @ G):
+        return "dW has the wrong sign: the gradient points uphill, (softmax(Z) − onehot(y)) / N"
+    if close(dW, H.T @ G * N):
+        return f"dW is {N} times too large: the cross-entropy is the MEAN over the N = {N} examples"
+    if not close(dW, H.T @ G):
+        return "dW is not Hᵀ ∂CE/∂Z: each W[j, k] multiplies column j of H into column k of Z"
+    if close(db, G.mean(axis=0)):
+        return "dW is right; db is the SUM of ∂CE/∂Z over the rows (b is added to every row), not the mean"
+    return "dW is right; db is not: b[k] is added to every row of column k of Z"
+
+
+@exercise("03.output_layer_grad", hints=(
+    "Section 5 gave the gradient with respect to the logits Z. The output layer computes Z = H W + b: one more "
+    "link of the chain rule.",
+    "With G = ∂CE/∂Z = (softmax(Z) − onehot(y)) / N of shape (N, K) (that is cross_entropy_grad): W[j, k] "
+    "multiplies column j of H into column k of Z, and b[k] is added to every row of column k.",
+    "G = cross_entropy_grad(H @ W + b, y); return H.T @ G, G.sum(axis=0)",
+))
+def _output_layer_grad(answer):
+    forbid(answer, {"torch": "write the gradient with NumPy: PyTorch's autograd is what the checker compares "
+                             "it with",
+                    "autograd": "write the gradient with NumPy, by the chain rule"})
+    rng = np.random.default_rng()   # fresh data on every check: the answer has to be the formula, not a number
+    for N, d, K in [(6, 4, 3), (16, 8, 10), (1, 1, 2)]:
+        H = np.maximum(rng.normal(size=(N, d)), 0.0) + 0.1 * rng.normal(size=(N, d))
+        W, b, y = rng.normal(size=(d, K)), rng.normal(size=K), rng.integers(0, K, size=N)
+        dW, db = tuple_answer(answer(H.copy(), W.copy(), b.copy(), y.copy()), 2, "a pair (dW, db)")
+        dW, db = np.asarray(dW, dtype=np.float64), np.asarray(db, dtype=np.float64)
+        assert dW.shape == (d, K), f"dW must have W's shape {(d, K)}, one entry per weight; got {dW.shape}" + \
+            (": transpose it (Hᵀ G, not Gᵀ H)" if dW.shape == (K, d) else "")
+        assert db.shape == (K,), f"db must have b's shape {(K,)}; got {db.shape}"
+        dW_ref, db_ref = _torch_output_grad(H, W, b, y)
+        if not (np.allclose(dW, dW_ref, rtol=1e-7, atol=1e-10) and np.allclose(db, db_ref, rtol=1e-7, atol=1e-10)):
+            raise AssertionError(_diagnose_output_grad(H, W, b, y, dW, db))
