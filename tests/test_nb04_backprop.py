@@ -1,7 +1,8 @@
 """Notebook 04 teaches exactly the code that helpers/scratch/layers.py exports (so what the notebook teaches and
 what later notebooks import cannot drift apart), and the notebook's own code is right: its Value engine
 agrees with torch.autograd on several expressions, its pitfall demonstrations really go wrong, and its
-gradient descent diverges exactly above 2 / λ_max."""
+gradient descent diverges exactly above 2 / λ_max; its slider explorer shows that; every exercise's reference
+solution passes and plausible wrong answers are rejected with a hint."""
 
 import sys
 from pathlib import Path
@@ -15,6 +16,11 @@ import helpers.scratch.layers
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ is not a package: import its helpers
 
 from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
+
+import helpers.scratch.layers as L  # noqa: E402
+from helpers.exercises import check  # noqa: E402
+from helpers.exercises.solutions.nb04 import SOLUTIONS, train_step  # noqa: E402
+from helpers.widgets import render  # noqa: E402
 
 NOTEBOOK = "04_backprop.ipynb"
 TAUGHT = ["Value", "_check_float_array", "_check_dY", "linear_forward", "linear_backward", "relu",
@@ -107,3 +113,143 @@ def test_notebook_to_torch_copies_weights_transposed(nb):
     X = rng.normal(size=(2, 5))
     out_t = nb.to_torch(net)(torch.from_numpy(X).to(device)).detach().cpu().numpy()
     np.testing.assert_allclose(net.forward(X), out_t, rtol=1e-12, atol=1e-12)
+
+
+def test_descent_explorer_shows_divergence_only_above_the_limit(nb):
+    """The slider cell's story: at the largest learning rate the path diverges, at the smallest it does not."""
+    for lr, diverges in [(0.25, True), (0.21, True), (0.19, False), (0.005, False)]:
+        fig, text = render(nb.draw_descent, {"lr": lr, "steps": 30, "momentum": 0.0}, figsize=(6.5, 4.0))
+        assert ("diverged" in text) == diverges, text
+    fig, text = render(nb.draw_descent, {"lr": 0.02, "steps": 30, "momentum": 0.8}, figsize=(6.5, 4.0))
+    assert "diverged" not in text and text.startswith("lr = 0.020, momentum = 0.80")
+
+
+# Exercises: every reference solution passes; every plausible wrong answer is rejected with a hint.
+
+@pytest.mark.parametrize("key", sorted(SOLUTIONS))
+def test_reference_solutions_pass(key, capsys):
+    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
+
+
+def test_stubs_count_as_not_attempted(capsys):
+    def stub(*args):
+        ...  # your code here
+
+    class StubValue(L.Value):
+        def __neg__(self):
+            ...
+
+        def __sub__(self, other):
+            ...
+
+    for key, answer in [("04.hand_backward", {"a": ..., "b": ..., "c": ...}), ("04.leaky_relu_backward", stub),
+                        ("04.max_lr", ...), ("04.value_sub", StubValue), ("04.train_step", stub)]:
+        assert check(key, answer) is False
+        assert "not attempted yet" in capsys.readouterr().out
+
+
+class _LeafNeg(L.Value):  # -a as a NEW leaf: right value, but backward cannot reach a
+    def __neg__(self):
+        return L.Value(-self.data)
+
+    def __sub__(self, other):
+        return self + (-other)
+
+
+class _AddInsteadOfSub(L.Value):
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + other
+
+
+class _SubByValue(L.Value):  # a - b computed on the numbers: right value, no gradient
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        other = other if isinstance(other, L.Value) else L.Value(other)
+        return L.Value(self.data - other.data)
+
+
+def _step_with(grad_scale=1.0, sign=-1.0, through_relu=True, first_layer=True):
+    """A training step with one classic mistake switched on."""
+    def step(params, X, y, lr):
+        Z1 = L.linear_forward(X, params["W1"], params["b1"])
+        A1 = L.relu(Z1)
+        loss, dlogits = L.softmax_cross_entropy(L.linear_forward(A1, params["W2"], params["b2"]), y)
+        dA1, dW2, db2 = L.linear_backward(dlogits * grad_scale, A1, params["W2"])
+        dZ1 = L.relu_backward(dA1, Z1) if through_relu else dA1
+        _, dW1, db1 = L.linear_backward(dZ1, X, params["W1"])
+        grads = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+        if not first_layer:
+            grads["W1"], grads["b1"] = 0 * dW1, 0 * db1
+        return loss, {k: params[k] + sign * lr * grads[k] for k in params}
+    return step
+
+
+def _step_via_torch(params, X, y, lr):
+    import torch  # the bypass: autograd does the work
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    loss = torch.nn.functional.cross_entropy(torch.relu(torch.tensor(X) @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"],
+                                             torch.tensor(y))
+    loss.backward()
+    return loss.item(), {k: params[k] - lr * p[k].grad.numpy() for k in params}
+
+
+WRONG = [
+    ("04.hand_backward", {"a": -1.0, "b": 9.0, "c": 3.0}, "only one of the two uses"),  # ab + c
+    ("04.hand_backward", {"a": -6.0, "b": 9.0, "c": 3.0}, "only one of the two uses"),  # ab
+    ("04.hand_backward", {"a": -7.0, "b": 3.0, "c": 3.0}, "∂L/∂b"),
+    ("04.hand_backward", {"a": -7.0, "b": 9.0, "c": 1.0}, "∂L/∂c"),
+    ("04.hand_backward", {"a": 7.0, "b": 9.0, "c": 3.0}, "∂L/∂a = 7 is not right"),
+    ("04.hand_backward", {"a": "x", "b": 9.0, "c": 3.0}, "give a number"),
+    ("04.hand_backward", [-7, 9, 3], "answer with a dict"),
+    ("04.leaky_relu_backward", lambda dY, X, slope=0.01: dY * (X > 0), "ReLU's backward"),
+    ("04.leaky_relu_backward", lambda dY, X, slope=0.01: np.where(X > 0, 1.0, slope), "local slope alone"),
+    ("04.leaky_relu_backward", lambda dY, X, slope=0.01: np.where(X > 0, dY, slope), "slope · dY"),
+    ("04.leaky_relu_backward", lambda dY, X, slope=0.01: dY * np.where(X > 0, 1.0, 0.01), "use the `slope`"),
+    ("04.leaky_relu_backward", lambda dY, X, slope=0.01: dY * np.where(X > 0, slope, 1.0), "wrong values"),
+    ("04.leaky_relu_backward", lambda dY, X, slope=0.01: dY.sum(axis=0), "shape of X"),
+    ("04.max_lr", 2.0, "SHALLOW direction"),
+    ("04.max_lr", 1.0, "not the coefficient 2"),
+    ("04.max_lr", 0.25, "converge in one step"),
+    ("04.max_lr", 0.5009, "diverges"),  # just above the limit: |1 - 4·lr| > 1
+    ("04.max_lr", 0.6, "diverges"),
+    ("04.max_lr", 0.49, "find the largest"),
+    ("04.max_lr", 0.0, "positive number"),
+    ("04.max_lr", "half", "one number"),
+    ("04.max_lr", True, "one number"),
+    ("04.value_sub", _LeafNeg, "d(-a)/da should be -1"),
+    ("04.value_sub", _AddInsteadOfSub, "a - b should be 5.0"),
+    ("04.value_sub", _SubByValue, "d(a - b)/da should be 1"),
+    ("04.train_step", lambda params, X, y, lr: (0.0, params), "loss"),
+    ("04.train_step", lambda params, X, y, lr: (train_step(params, X, y, lr)[0], params), "did not move"),
+    ("04.train_step", _step_with(sign=+1.0), "uphill"),
+    ("04.train_step", _step_with(through_relu=False), "through the ReLU"),
+    ("04.train_step", _step_with(first_layer=False), "W2 and b2 are right"),
+    ("04.train_step", lambda params, X, y, lr: train_step(params, X, y, lr)[1], "(loss, new_params)"),
+    ("04.train_step", _step_via_torch, "your code uses torch"),
+    ("04.train_step", lambda params, X, y, lr: (train_step(params, X, y, lr)[0],
+                                                {**train_step(params, X, y, lr)[1], "b1": params["b1"]}),
+     "new b1 is not what gradient descent gives"),
+]
+
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
+def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
+    assert check(key, answer) is False
+    out = capsys.readouterr().out
+    assert "✗ Exercise" in out and message in out and "Hint (" in out, out
+
+
+def test_every_checker_has_wrong_answers():
+    assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
+
+
+def test_train_step_catches_a_gradient_n_times_too_large(capsys):
+    def step(params, X, y, lr):  # the loss is a mean: forgetting the 1/N makes every gradient N times larger
+        return _step_with(grad_scale=len(X))(params, X, y, lr)
+    assert check("04.train_step", step) is False
+    assert "N times too large" in capsys.readouterr().out

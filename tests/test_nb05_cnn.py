@@ -1,20 +1,28 @@
 """Notebook 05 teaches exactly helpers.scratch.conv, and its own NumPy code agrees with PyTorch on more cases
-than the notebook has room for (the notebook checks them too; here they are checked again)."""
+than the notebook has room for (the notebook checks them too; here they are checked again); its kernel editor
+draws what it promises; every exercise's reference solution passes and plausible wrong answers are rejected."""
 
 import sys
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
 
 import helpers.scratch.conv  # noqa: E402
-from helpers.widgets import render  # noqa: E402
+from helpers.exercises import check  # noqa: E402
+from helpers.exercises.nb05 import POOL_EXERCISE  # noqa: E402
+from helpers.exercises.solutions.nb05 import SOLUTIONS, conv_weight_grads  # noqa: E402
+from helpers.widgets import render, slider  # noqa: E402
 
 NOTEBOOK = "05_cnn.ipynb"
 TAUGHT = ["conv_output_size", "im2col", "col2im", "conv2d", "conv2d_backward", "max_pool2d",
@@ -88,13 +96,30 @@ def test_numpy_cnn_and_its_torch_copy_agree(nb):
 
 
 def test_kernel_editor_draws_every_preset_and_reports_the_size(nb):
-    nb.draw_kernel_editor.__globals__["photo_small"] = np.random.default_rng(1).random((128, 128))
+    nb.show_feature_map.__globals__["photo_small"] = np.random.default_rng(1).random((128, 128))
     k = {f"k{i}{j}": float(v) for (i, j), v in np.ndenumerate(nb.KERNELS["sharpen"])}
-    for stride, padding, size in [(1, 1, 128), (2, 0, 63), (4, 4, 34), (3, 2, 44)]:
-        fig, text = render(nb.draw_kernel_editor, {"preset": "sharpen", "stride": stride, "padding": padding, **k},
-                           figsize=(8, 4), ncols=2)
+    for stride, padding, size in [(1, 1, 128), (2, 0, 63), (4, 4, 34), (3, 2, 44), (4, 1, 32), (1, 0, 126)]:
+        fig, text = render(nb.draw_kernel_editor, {"preset": "blur (box)", "stride": stride, "padding": padding,
+                                                   **k}, figsize=(11, 4.2), ncols=3)
         assert text.endswith(f"a {size}×{size} feature map"), text
-        assert fig.axes[1].images[0].get_array().shape == (size, size)
+        assert fig.axes[0].images[0].get_array().shape == (128 + 2 * padding,) * 2
+        for ax in fig.axes[1:]:  # your kernel and the preset, each as a feature map of the formula's size
+            assert ax.images[0].get_array().shape == (size, size)
+        plt.close(fig)
+    for preset in nb.KERNELS:  # the preset panel shows the preset's own feature map
+        fig, _ = render(nb.draw_kernel_editor, {"preset": preset, "stride": 1, "padding": 0, **k}, figsize=(11, 4.2),
+                        ncols=3)
+        expected = nb.filter2d(nb.show_feature_map.__globals__["photo_small"], nb.KERNELS[preset])
+        np.testing.assert_allclose(fig.axes[2].images[0].get_array(), expected, rtol=1e-10, atol=1e-12)
+        plt.close(fig)
+
+
+def test_choosing_a_preset_loads_its_kernel_into_the_sliders(nb):
+    sliders = {f"k{i}{j}": slider(f"K[{i},{j}]", 0.0, -5.0, 5.0, step=0.01) for i in range(3) for j in range(3)}
+    nb.load_preset.__globals__["kernel_sliders"] = sliders
+    for preset in ("blur (box)", "edge-x (Sobel)", "emboss"):
+        nb.load_preset({"new": preset})
+        np.testing.assert_allclose([s.value for s in sliders.values()], nb.KERNELS[preset].ravel(), atol=0.005)
 
 
 def test_cnn_architecture(nb):
@@ -102,3 +127,92 @@ def test_cnn_architecture(nb):
     cnn = nb.make_cnn()
     assert cnn(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     assert sum(p.numel() for p in cnn.parameters()) == 207_018
+
+
+# Exercises: every reference solution passes; every plausible wrong answer is rejected with a hint.
+
+@pytest.mark.parametrize("key", sorted(SOLUTIONS))
+def test_reference_solutions_pass(key, capsys):
+    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
+
+
+def test_stubs_count_as_not_attempted(capsys):
+    def stub(*args):
+        ...  # your code here
+
+    for key, answer in [("05.unvisited_rows", stub), ("05.vertical_edge", ...), ("05.dense_params", stub),
+                        ("05.max_pool_by_hand", ...), ("05.receptive_field", ...), ("05.conv_weight_grads", stub)]:
+        assert check(key, answer) is False
+        assert "not attempted yet" in capsys.readouterr().out
+
+
+def _unvisited_via_helper(H, K, P, S):
+    O = helpers.scratch.conv.conv_output_size(H, K, S, P)  # noqa: F841 -- the helper the exercise excludes
+    return H + 2 * P - ((O - 1) * S + K)
+
+
+def _grads_via_im2col(dout, x, KH, KW):
+    F_ = dout.shape[1]
+    d = dout.transpose(1, 0, 2, 3).reshape(F_, -1)
+    cols = helpers.scratch.conv.im2col(x, (KH, KW))
+    return (d @ cols.T).reshape(F_, x.shape[1], KH, KW), d.sum(axis=1)
+
+
+BLOCKS = POOL_EXERCISE.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(2, 2, 4)
+
+WRONG = [
+    ("05.unvisited_rows", lambda H, K, P, S: (H - K) % S, "left out the padding"),
+    ("05.unvisited_rows", lambda H, K, P, S: (H + P - K) % S, "2P in all"),
+    ("05.unvisited_rows", lambda H, K, P, S: (H + 2 * P) % S, "all K rows"),
+    ("05.unvisited_rows", lambda H, K, P, S: (H + 2 * P - K) // S, "how many steps"),
+    ("05.unvisited_rows", lambda H, K, P, S: 0, "unvisited_rows(28, 3, 0, 2) = 0"),
+    ("05.unvisited_rows", lambda H, K, P, S: (H + 2 * P - K) % S + (S > 3), "rows are never reached"),
+    ("05.unvisited_rows", lambda H, K, P, S: (H + 2 * P - K) / S, "whole number"),
+    ("05.unvisited_rows", _unvisited_via_helper, "your code uses conv_output_size"),
+    ("05.vertical_edge", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]], "HORIZONTAL edges"),
+    ("05.vertical_edge", [[0, 0, 1], [0, 0, 1], [0, 0, 1]], "must add up to 0"),
+    ("05.vertical_edge", [[-1, 0, 1], [-1, 0, 2], [-1, 0, 1]], "must add up to 0"),
+    ("05.vertical_edge", [[-1, 0, 1], [0, 0, 0], [1, 0, -1]], "does not respond to a vertical edge"),
+    ("05.vertical_edge", [[-2, 0, 1], [0, 0, 0], [0, 0, 1]], "horizontal edges"),
+    ("05.vertical_edge", np.zeros((3, 3)), "all-zero kernel"),
+    ("05.vertical_edge", [[-1, 0, 1], [-1, 0, 1]], "must be 3x3"),
+    ("05.dense_params", lambda C, H, W, F_: (C * H * W) * (F_ * H * W), "forgot the biases"),
+    ("05.dense_params", lambda C, H, W, F_: (C * H * W) * (F_ * H * W) + F_, "one bias per output NUMBER"),
+    ("05.dense_params", lambda C, H, W, F_: F_ * C * 9 + F_, "a convolution's count"),
+    ("05.dense_params", lambda C, H, W, F_: C * H * W * F_ + F_, "its own weights"),
+    ("05.dense_params", lambda C, H, W, F_: C * H * W + F_ * H * W, "PyTorch's nn.Linear"),
+    ("05.dense_params", lambda C, H, W, F_: float(C * H * W) ** 2 + 0.5, "whole number"),
+    ("05.max_pool_by_hand", BLOCKS.mean(axis=2), "block averages"),
+    ("05.max_pool_by_hand", BLOCKS.max(axis=2).T, "transposed"),
+    ("05.max_pool_by_hand", [[5, 8], [7, 4]], "entry [1][1]"),
+    ("05.max_pool_by_hand", POOL_EXERCISE, "turns 4x4 into 2x2"),
+    ("05.receptive_field", 5, "two 3x3 convolutions in a row"),
+    ("05.receptive_field", 6, "is close"),
+    ("05.receptive_field", 10, "count how far apart"),
+    ("05.receptive_field", 8.5, "whole number"),
+    ("05.conv_weight_grads", lambda dout, x, KH, KW: (conv_weight_grads(dout, x, KH, KW)[0],
+                                                      dout.mean(axis=(0, 2, 3))), "mean of dout"),
+    ("05.conv_weight_grads", lambda dout, x, KH, KW: (conv_weight_grads(dout, x, KH, KW)[0],
+                                                      dout.sum(axis=(2, 3))), "db must have shape"),
+    ("05.conv_weight_grads", lambda dout, x, KH, KW: (conv_weight_grads(dout, x, KH, KW)[0].transpose(1, 0, 2, 3),
+                                                      dout.sum(axis=(0, 2, 3))), "dw must have the shape"),
+    ("05.conv_weight_grads", lambda dout, x, KH, KW: (conv_weight_grads(dout, x, KH, KW)[0][:, :, ::-1, ::-1],
+                                                      dout.sum(axis=(0, 2, 3))), "flipped"),
+    ("05.conv_weight_grads", lambda dout, x, KH, KW: conv_weight_grads(dout[:1], x[:1], KH, KW), "first image"),
+    ("05.conv_weight_grads", lambda dout, x, KH, KW: (2 * conv_weight_grads(dout, x, KH, KW)[0],
+                                                      dout.sum(axis=(0, 2, 3))), "dw is wrong"),
+    ("05.conv_weight_grads", lambda dout, x, KH, KW: conv_weight_grads(dout, x, KH, KW)[0], "(dw, db)"),
+    ("05.conv_weight_grads", _grads_via_im2col, "your code uses im2col"),
+]
+
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
+def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
+    for _ in range(3 if key in ("05.unvisited_rows", "05.conv_weight_grads") else 1):  # fresh random inputs
+        assert check(key, answer) is False
+        out = capsys.readouterr().out
+        assert "✗ Exercise" in out and message in out and "Hint (" in out, out
+
+
+def test_every_checker_has_wrong_answers():
+    assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
