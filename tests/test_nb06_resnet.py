@@ -174,3 +174,133 @@ def test_plain_gradient_vanishes_as_predicted(nb):
     assert predicted / 30 < norms[0] / norms[-1] < predicted * 30
     norms = nb.gradient_norms(nb.residual_units(12, rng, "He", zero_last=True), *nb.stem_and_head(rng), X, y)
     np.testing.assert_allclose(norms, norms[-1], rtol=1e-12)  # zero-started branches: exactly flat
+
+
+# ---- the slider of section 6 -------------------------------------------------------------------------------
+
+def test_profile_slider_draws_every_setting_and_reports_the_ratio(nb):
+    """The notebook's draw_profiles over its own controls: every end draws, every control changes the data,
+    and the text under the figure reports the gradient ratio."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.widgets import dropdown, int_slider, sweep
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 784)), rng.integers(0, 10, size=64)
+    stems = {init: nb.stem_and_head(rng, init) for init in ("PyTorch default", "He")}
+    profiles = {}
+    for name, (init, zero_last) in nb.SETTINGS.items():
+        for depth in (2, 30, 50):
+            plain = nb.gradient_norms(nb.plain_units(depth, rng, init), *stems[init], X, y)
+            residual = nb.gradient_norms(nb.residual_units(depth, rng, init, zero_last), *stems[init], X, y)
+            profiles[(name, depth)] = (plain, residual)
+    ylims = {name: (1e-25, 1e6) for name in nb.SETTINGS}
+    nb.draw_profiles.__globals__.update(profiles=profiles, ylims=ylims)
+    controls = {"depth": int_slider("hidden layers", 30, 2, 50, step=2),
+                "init": dropdown("initialisation", list(nb.SETTINGS), "PyTorch default")}
+    texts = sweep(nb.draw_profiles, controls, figsize=(7, 4))
+    assert len(texts) == 2 + len(nb.SETTINGS)
+    assert all(t.startswith("gradient at layer 1 / at the top: plain") for t in texts.values()), texts
+
+
+# ---- exercises: the reference solutions pass, stubs are unattempted, plausible wrong answers are rejected ----
+
+from helpers.exercises import check  # noqa: E402
+from helpers.exercises.solutions.nb06 import SOLUTIONS  # noqa: E402
+
+
+@pytest.mark.parametrize("key", sorted(SOLUTIONS))
+def test_reference_solutions_pass(key, capsys):
+    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
+
+
+def test_stubs_count_as_not_attempted(capsys):
+    def stub(*args):
+        ...  # your code here
+
+    for key, answer in [("06.residual_backward", stub), ("06.projection_shape", stub),
+                        ("06.zero_init_grads", ...), ("06.resnet_params", stub)]:
+        assert check(key, answer) is False
+        assert "not attempted yet" in capsys.readouterr().out
+
+
+def _backward_with(skip=True, branch=True, mask=True, transpose_dW=False, dW2_from_Z=False):
+    """residual_backward with one deliberate mistake switched on."""
+    def answer(dY, X, W1, b1, W2, b2):
+        Z = X @ W1 + b1
+        H = np.maximum(Z, 0)
+        dW2 = (Z if dW2_from_Z else H).T @ dY
+        dZ = (dY @ W2.T) * ((Z > 0) if mask else 1)
+        dW1 = X.T @ dZ
+        dX = (dY if skip else 0) + (dZ @ W1.T if branch else 0)
+        if transpose_dW:
+            dW1, dW2 = dW1.T, dW2.T
+        return dX, dW1, dZ.sum(axis=0), dW2, dY.sum(axis=0)
+    return answer
+
+
+def _solution(key):
+    return SOLUTIONS[key]
+
+
+def _param_count_without_projection(blocks, c1, c2):
+    return _solution("06.resnet_params")(blocks, c1, c2) - (c1 * c2 + c2)
+
+
+def _param_count_weights_only(blocks, c1, c2):
+    return 9 * c1 + 9 * c1 * c2 + 9 * c2 * c2 + c1 * c2 + blocks * 18 * c2 * c2 + c2 * 49 * 10
+
+
+WRONG = [
+    ("06.residual_backward", _backward_with(skip=False), "misses the skip path"),
+    ("06.residual_backward", _backward_with(branch=False), "only the skip path"),
+    ("06.residual_backward", _backward_with(mask=False), "only where its input"),
+    ("06.residual_backward", _backward_with(transpose_dW=True), "is transposed"),
+    ("06.residual_backward", _backward_with(dW2_from_Z=True), "reads H = ReLU(Z)"),
+    ("06.residual_backward", lambda *args: (*_solution("06.residual_backward")(*args)[:4], args[0].sum(axis=1)),
+     "db2 should have the shape"),
+    ("06.residual_backward", lambda dY, X, W1, b1, W2, b2: (2 * dY, W1, b1, W2, b2), "dX differs from PyTorch"),
+    ("06.residual_backward", lambda dY, X, W1, b1, W2, b2: dY, "a tuple (dX, dW1, db1, dW2, db2)"),
+    ("06.residual_backward", lambda dY, X, W1, b1, W2, b2: torch.zeros(1), "uses torch"),
+    ("06.projection_shape", lambda x, y: ((y[1], x[1], 1, 1), x[2] // y[2]), "gives the wrong height/width"),
+    ("06.projection_shape", lambda x, y: ((x[1], y[1], 1, 1), 2), "output channels come first"),
+    ("06.projection_shape", lambda x, y: ((y[1], x[1], 3, 3), 2), "weight shape"),
+    ("06.projection_shape", lambda x, y: ((y[1], x[1], 1, 1), 2), "gives the wrong height/width"),
+    ("06.projection_shape", lambda x, y: ((y[1], x[1], 1, 1), 2.0), "gives the wrong height/width"),
+    ("06.projection_shape", lambda x, y: (y[1], x[1], 1, 1), "return a pair"),
+    ("06.zero_init_grads", {"branch.0.W", "branch.0.b", "branch.2.W", "branch.2.b"}, "W2 is all zeros"),
+    ("06.zero_init_grads", {"branch.2.W"}, "does not involve W2"),
+    ("06.zero_init_grads", {"branch.2.b"}, "which is not zero"),
+    ("06.zero_init_grads", set(), "some parameters do get a gradient"),
+    ("06.zero_init_grads", {"shortcut.W"}, "unknown names"),
+    ("06.zero_init_grads", 3, "answer with a set"),
+    ("06.resnet_params", _param_count_without_projection, "left out the projection"),
+    ("06.resnet_params", lambda b, c1, c2: _solution("06.resnet_params")(b, c1, c2) + b * (c2 * c2 + c2),
+     "shortcut is the identity"),
+    ("06.resnet_params", _param_count_weights_only, "counted the weights only"),
+    ("06.resnet_params", lambda b, c1, c2: _solution("06.resnet_params")(b, c1, c2) + c2 * 147 * 10,
+     "7×7 pixels"),
+    ("06.resnet_params", lambda b, c1, c2: 52274, "the count is wrong"),
+    ("06.resnet_params", lambda b, c1, c2: float(_solution("06.resnet_params")(b, c1, c2)), "as an int"),
+    ("06.resnet_params", lambda b, c1, c2: sum(p.numel() for p in conv_net(True, b, c1, c2).parameters()),  # noqa: F821
+     "without building the network"),
+]
+
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{m}" for k, _, m in WRONG])
+def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
+    assert check(key, answer) is False
+    out = capsys.readouterr().out
+    assert message in out and "Hint (" in out, out
+
+
+def test_first_hints_do_not_give_the_answer_away():
+    from helpers.exercises import registered
+
+    firsts = {k: ex.hints[0] for k, ex in registered().items() if k.startswith("06.")}
+    assert set(firsts) == set(SOLUTIONS)
+    assert "dX = dY + dZ" not in firsts["06.residual_backward"]
+    assert "⌈" not in firsts["06.projection_shape"] and "(C_out, C_in" not in firsts["06.projection_shape"]
+    assert "branch.2" not in firsts["06.zero_init_grads"]
+    assert "490" not in firsts["06.resnet_params"]

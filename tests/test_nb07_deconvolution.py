@@ -119,27 +119,110 @@ def test_stubs_count_as_not_attempted(capsys):
         ...  # your code here
 
     for key, answer in [("07.output_shape", ...), ("07.checkerboard", ...), ("07.nearest_by_index", stub),
-                        ("07.zero_insertion", stub)]:
+                        ("07.zero_insertion", stub), ("07.upsample_conv_backward", stub)]:
         assert check(key, answer) is False
         assert "not attempted yet" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("key,answer,message", [
+def _zero_insertion(flip=True, swap=True, pad=None):
+    """The zero-insertion transposed convolution with one deliberate mistake switched off/on."""
+    def answer(x, w, stride):
+        N, C_in, H, W = x.shape
+        K = w.shape[2]
+        z = np.zeros((N, C_in, (H - 1) * stride + 1, (W - 1) * stride + 1))
+        z[:, :, ::stride, ::stride] = x
+        kernel = w.transpose(1, 0, 2, 3) if swap else w
+        kernel = np.ascontiguousarray(kernel[:, :, ::-1, ::-1] if flip else kernel)
+        return NB.conv2d(z, kernel, padding=K - 1 if pad is None else pad)
+    return answer
+
+
+def _upsample_conv(reduce="sum", upsampled_input=True, keep_shape=False):
+    """upsample_conv_backward with one deliberate mistake."""
+    def answer(dout, x, w, scale):
+        N, C, H, W = x.shape
+        z = x.repeat(scale, axis=2).repeat(scale, axis=3)
+        dz, dw, _ = NB.conv2d_backward(dout, z, w, padding=w.shape[2] // 2)
+        if not upsampled_input:
+            dw = dw * 2
+        if keep_shape:
+            return dz, dw
+        if reduce == "one copy":
+            return dz[:, :, ::scale, ::scale], dw
+        blocks = dz.reshape(N, C, H, scale, W, scale)
+        return (blocks.sum(axis=(3, 5)) if reduce == "sum" else blocks.mean(axis=(3, 5))), dw
+    return answer
+
+
+WRONG = [
     ("07.output_shape", (1, 1, 14, 14), "after the FIRST layer"),
     ("07.output_shape", (1, 1, 44, 44), "2·padding"),
+    ("07.output_shape", (1, 1, 13, 13), "off by one"),
+    ("07.output_shape", (1, 1, 41, 41), "not the final size"),
     ("07.output_shape", (1, 8, 40, 40), "LAST layer's out_channels"),
+    ("07.output_shape", (2, 1, 40, 40), "batch size N does not change"),
     ("07.output_shape", "40x40", "tuple of 4 ints"),
     ("07.checkerboard", {(3, 2), (4, 2)}, "overlaps unevenly"),
     ("07.checkerboard", {(4, 2)}, "you missed"),
     ("07.checkerboard", {(8, 4)}, "not in the list"),
+    ("07.checkerboard", 42, "set (or list) of (kernel_size, stride) pairs"),
     ("07.nearest_by_index", lambda x, s: np.tile(x, (1, 1, s, s)), "tiles the whole image"),
     ("07.nearest_by_index", lambda x, s: x, "should be"),
-    ("07.zero_insertion",
-     lambda x, w, s: helpers.scratch.deconv.conv_transpose2d(x, w[:, :, ::-1, ::-1].copy(), stride=s),
-     "flipped the wrong way"),
+    ("07.nearest_by_index", lambda x, s: x[:, :, np.arange(x.shape[2] * s) % x.shape[2]][
+        :, :, :, np.arange(x.shape[3] * s) % x.shape[3]], "tiles the whole image"),
+    ("07.nearest_by_index", lambda x, s: x.repeat(s, axis=2).repeat(s, axis=3), "without repeat"),
+    ("07.nearest_by_index", lambda x, s: np.kron(x, np.ones((s, s))), "np.kron hides"),
+    ("07.nearest_by_index", lambda x, s: upsample_nearest(x, s), "without upsample_nearest"),  # noqa: F821
+    ("07.zero_insertion", _zero_insertion(flip=False), "flipped the wrong way"),
+    ("07.zero_insertion", _zero_insertion(pad=0), "should be"),
     ("07.zero_insertion", lambda x, w, s: np.zeros((1, 1, 2, 2)), "should be"),
-])
+    ("07.zero_insertion", lambda x, w, s: conv_transpose2d(x, w, stride=s), "without a transposed"),  # noqa: F821
+    ("07.zero_insertion",
+     lambda x, w, s: helpers.scratch.deconv.conv_transpose2d_via_gradient(x, w, stride=s), "without a transposed"),
+    ("07.upsample_conv_backward", _upsample_conv(reduce="one copy"), "one copy of each pixel"),
+    ("07.upsample_conv_backward", _upsample_conv(reduce="mean"), "averages the gradients"),
+    ("07.upsample_conv_backward", _upsample_conv(keep_shape=True), "shape of the UPSAMPLED input"),
+    ("07.upsample_conv_backward", _upsample_conv(upsampled_input=False), "dw differs"),
+    ("07.upsample_conv_backward", lambda dout, x, w, s: (x, np.zeros((1, 1))), "dw should have the shape"),
+    ("07.upsample_conv_backward", lambda dout, x, w, s: (2 * x, _upsample_conv()(dout, x, w, s)[1]),
+     "dx differs"),
+    ("07.upsample_conv_backward", lambda dout, x, w, s: x, "a tuple (dx, dw)"),
+    ("07.upsample_conv_backward", lambda dout, x, w, s: torch.zeros(1), "uses torch"),
+]
+
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{m}" for k, _, m in WRONG])
 def test_common_mistakes_get_specific_feedback(key, answer, message, capsys):
     assert check(key, answer) is False
     out = capsys.readouterr().out
-    assert message in out, out
+    assert message in out and "Hint (" in out, out
+
+
+def test_first_hints_do_not_give_the_answer_away():
+    from helpers.exercises import registered
+
+    firsts = {k: ex.hints[0] for k, ex in registered().items() if k.startswith("07.")}
+    assert set(firsts) == set(SOLUTIONS)
+    assert "40" not in firsts["07.output_shape"] and "divides" not in firsts["07.checkerboard"]
+    assert "//" not in firsts["07.nearest_by_index"] and "::-1" not in firsts["07.zero_insertion"]
+    assert "sum(" not in firsts["07.upsample_conv_backward"]
+
+
+def test_explorer_controls_all_change_the_drawing():
+    from helpers.widgets import int_slider, sweep
+
+    controls = {"stride": int_slider("stride", 2, 1, 3), "kernel": int_slider("kernel size", 3, 1, 5),
+                "padding": int_slider("padding", 0, 0, 2), "pixel": int_slider("lit pixel", 5, 0, 15)}
+    results = sweep(NB.draw_spread, controls, figsize=(8.5, 4.2), ncols=2)
+    assert results[("stride", 1)].endswith("= 6") and results[("stride", 3)].endswith("= 12")
+
+
+def test_code_walk_controls_all_change_the_drawing():
+    from helpers.widgets import dropdown, slider, sweep
+
+    rng = np.random.default_rng(0)
+    walks = {name: (rng.random((11, 28, 28)), rng.random((11, 28, 28))) for name in NB.PAIRS}
+    NB.draw_walk.__globals__["walks"] = walks
+    controls = {"pair": dropdown("digits", list(NB.PAIRS)),
+                "t": slider("t", 0.5, 0.0, 1.0, step=0.1, readout_format=".1f")}
+    assert len(sweep(NB.draw_walk, controls, figsize=(6.5, 3.4), ncols=2)) == len(NB.PAIRS) + 2

@@ -2,15 +2,17 @@
 
 import numpy as np
 
-from helpers.exercises import exercise
+from helpers.exercises import exercise, forbid, tuple_answer
 
 # The (kernel_size, stride) pairs of exercise 07.checkerboard, in the order the notebook lists them.
 CHECKERBOARD_PAIRS = [(3, 2), (4, 2), (5, 2), (6, 3), (3, 1), (5, 3), (2, 2), (9, 3), (7, 4)]
 
 
 @exercise("07.output_shape",
-          hint="Apply OH = (H − 1)·stride − 2·padding + kernel_size + output_padding once per layer, feeding "
-               "the first layer's output size into the second; the channels are the last out_channels.")
+          hints=("Go one layer at a time: the second layer's input is the first layer's output.",
+                 "Apply OH = (H − 1)·stride − 2·padding + kernel_size + output_padding once per layer; the "
+                 "channels are the last layer's out_channels.",
+                 "Layer 1: (7 − 1)·2 − 2·1 + 3 + 1; layer 2: (that − 1)·3 − 2·2 + 5."))
 def _output_shape(answer):
     if not (isinstance(answer, (tuple, list)) and len(answer) == 4
             and all(isinstance(v, (int, np.integer)) for v in answer)):
@@ -29,9 +31,11 @@ def _output_shape(answer):
 
 
 @exercise("07.checkerboard",
-          hint="Draw the overlap map: conv_transpose2d(np.ones((1, 1, 8, 8)), np.ones((1, 1, K, K)), stride=s). "
-               "Away from the border every output pixel is covered by the same number of stamps exactly "
-               "when the stride divides the kernel size.")
+          hints=("Stamps start `stride` pixels apart and are K pixels wide. Count how many stamps cover each "
+                 "output pixel away from the border: is it the same everywhere?",
+                 "Draw the overlap map: conv_transpose2d(np.ones((1, 1, 8, 8)), np.ones((1, 1, K, K)), "
+                 "stride=s), and look at its interior.",
+                 "The overlap is even exactly when the stride divides the kernel size (K % s == 0)."))
 def _checkerboard(answer):
     try:
         chosen = {(int(k), int(s)) for k, s in answer}
@@ -51,9 +55,18 @@ def _checkerboard(answer):
 
 
 @exercise("07.nearest_by_index",
-          hint="Output row r copies input row r // scale: rows = np.arange(H * scale) // scale (the same for "
-               "columns), then x[:, :, rows][:, :, :, cols].")
+          hints=("Which input row does output row r copy? Write that as an array of row numbers, one per output "
+                 "row, and index x with it.",
+                 "Output row r copies input row r // scale: rows = np.arange(H * scale) // scale, and the same "
+                 "for the columns.",
+                 "x[:, :, rows][:, :, :, cols] with rows = np.arange(H * scale) // scale and cols = "
+                 "np.arange(W * scale) // scale."))
 def _nearest_by_index(answer):
+    forbid(answer, {"repeat": "the exercise builds the copies by indexing, without repeat",
+                    "kron": "build the copies by indexing: np.kron hides the index arithmetic",
+                    "upsample_nearest": "write it yourself, by indexing, without upsample_nearest",
+                    "Upsample": "write it yourself, by indexing, without the Upsample layer",
+                    "interpolate": "write it yourself, by indexing, without F.interpolate"})
     rng = np.random.default_rng(7)
     for shape, scale in [((1, 1, 2, 3), 2), ((2, 3, 4, 5), 3), ((1, 2, 3, 3), 1), ((2, 1, 5, 2), 4)]:
         x = rng.normal(size=shape)
@@ -67,12 +80,19 @@ def _nearest_by_index(answer):
 
 
 @exercise("07.zero_insertion",
-          hint="z = np.zeros((N, C_in, (H − 1)·stride + 1, (W − 1)·stride + 1)); z[:, :, ::stride, ::stride] = x; "
-               "then conv2d(z, w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], padding=K − 1): swap the channel "
-               "axes and flip the kernel upside down and left to right.")
+          hints=("Three steps: spread the input out (zeros between its pixels), pad it so that the kernel can "
+                 "hang over every edge, then run an ordinary conv2d with a rearranged kernel.",
+                 "z = np.zeros((N, C_in, (H − 1)·stride + 1, (W − 1)·stride + 1)); z[:, :, ::stride, ::stride] = x; "
+                 "then conv2d with padding K − 1.",
+                 "conv2d(z, w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], padding=K − 1): swap the channel axes and "
+                 "flip the kernel upside down and left to right."))
 def _zero_insertion(answer):
     from helpers.scratch.deconv import conv_transpose2d
 
+    why = "build it from conv2d on the spread-out input, without a transposed convolution"
+    forbid(answer, {name: why for name in ("conv_transpose2d", "conv_transpose2d_loop", "conv_transpose2d_via_gradient",
+                                           "conv2d_backward", "conv_transpose2d_backward", "ConvTranspose2d",
+                                           "conv_matrix", "col2im")})
     rng = np.random.default_rng(3)
     for N, C_in, C_out, H, W, K, stride in [(1, 1, 1, 3, 3, 3, 2), (2, 3, 2, 4, 5, 3, 1),
                                             (1, 2, 3, 3, 4, 4, 2), (2, 1, 2, 2, 3, 5, 3)]:
@@ -88,3 +108,54 @@ def _zero_insertion(answer):
         assert np.allclose(got, expected), (
             f"wrong values for x {x.shape}, w {w.shape}, stride {stride} (the shape is right: check the "
             f"channel swap and the flip)")
+
+
+def _upsample_conv_torch(x, w, scale, dout):
+    """dL/dx and dL/dw of y = conv2d(nearest_upsample(x, scale), w, padding=K // 2), by PyTorch in float64."""
+    import torch
+    import torch.nn.functional as F
+
+    xt, wt = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, w))
+    y = F.conv2d(F.interpolate(xt, scale_factor=scale, mode="nearest"), wt, padding=w.shape[2] // 2)
+    y.backward(torch.tensor(dout))
+    return xt.grad.numpy(), wt.grad.numpy()
+
+
+@exercise("07.upsample_conv_backward",
+          hints=("Chain rule, one layer at a time: first back through the convolution (notebook 05 has its "
+                 "backward pass), then back through the upsampling. Every input pixel was copied several times.",
+                 "conv2d_backward(dout, z, w, padding=K // 2) with z = upsample_nearest(x, s) gives dz and dw. Each "
+                 "input pixel fed a scale × scale block of z: its gradient is the SUM of that block's gradients.",
+                 "dx = dz.reshape(N, C, H, s, W, s).sum(axis=(3, 5))."))
+def _upsample_conv_backward(answer):
+    from helpers.scratch.conv import conv2d_backward
+
+    forbid(answer, {"torch": "compute the gradients with NumPy (PyTorch is the referee)",
+                    "Upsample": "write the upsampling's backward pass yourself, without the Upsample layer",
+                    "interpolate": "compute the gradients with NumPy (PyTorch is the referee)"})
+    rng = np.random.default_rng()  # fresh inputs on every check: the answer must be right, not lucky
+    for N, C_in, C_out, H, W, K, s in [(2, 3, 2, 4, 5, 3, 2), (1, 1, 1, 3, 3, 3, 3), (1, 2, 4, 2, 3, 1, 2),
+                                       (2, 2, 3, 3, 2, 5, 2)]:
+        x, w = rng.normal(size=(N, C_in, H, W)), rng.normal(size=(C_out, C_in, K, K))
+        dout = rng.normal(size=(N, C_out, H * s, W * s))
+        got = tuple_answer(answer(dout.copy(), x.copy(), w.copy(), s), 2, "a tuple (dx, dw) of NumPy arrays")
+        dx, dw = (np.asarray(g, dtype=np.float64) for g in got)
+        want_dx, want_dw = _upsample_conv_torch(x, w, s, dout)
+        case = f"x {x.shape}, w {w.shape}, scale {s}"
+        assert dw.shape == w.shape, f"dw should have the shape of w, {w.shape}, but has {dw.shape} ({case})"
+        if dx.shape == (N, C_in, H * s, W * s):
+            raise AssertionError(f"dx has the shape of the UPSAMPLED input {dx.shape}; send the gradient back "
+                                 f"through the upsampling to x's shape {x.shape}")
+        assert dx.shape == x.shape, f"dx should have the shape of x, {x.shape}, but has {dx.shape} ({case})"
+        assert np.allclose(dw, want_dw, rtol=1e-9, atol=1e-10), (
+            f"dw differs from PyTorch's autograd ({case}): the convolution reads the UPSAMPLED input")
+        if np.allclose(dx, want_dx, rtol=1e-9, atol=1e-10):
+            continue
+        dz, _, _ = conv2d_backward(dout, x.repeat(s, axis=2).repeat(s, axis=3), w, padding=K // 2)
+        if np.allclose(dx, dz[:, :, ::s, ::s], rtol=1e-9, atol=1e-10):
+            raise AssertionError("dx keeps the gradient of one copy of each pixel only: every copy of the "
+                                 "pixel sends its gradient back, and they add up")
+        if np.allclose(dx * s * s, want_dx, rtol=1e-9, atol=1e-10):
+            raise AssertionError("dx averages the gradients of a pixel's copies; they add up (a sum, not a "
+                                 "mean: each copy is the pixel itself)")
+        raise AssertionError(f"dx differs from PyTorch's autograd ({case})")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.scratch.conv import conv2d
+from helpers.scratch.conv import conv2d, conv2d_backward
 
 
 def nearest_by_index(x, scale):
@@ -23,6 +23,16 @@ def conv_transpose_by_zero_insertion(x, w, stride):
     return conv2d(z, kernel, padding=K - 1)
 
 
+def upsample_conv_backward(dout, x, w, scale):
+    """Gradients (dx, dw) of y = conv2d(upsample_nearest(x, scale), w, padding=K // 2) for upstream dout."""
+    N, C, H, W = x.shape
+    z = x.repeat(scale, axis=2).repeat(scale, axis=3)  # the forward pass's upsampled input
+    dz, dw, _ = conv2d_backward(dout, z, w, padding=w.shape[2] // 2)
+    # each input pixel was copied into a scale x scale block of z: the gradients of its copies add up
+    dx = dz.reshape(N, C, H, scale, W, scale).sum(axis=(3, 5))
+    return dx, dw
+
+
 SOLUTIONS = {
     # layer 1: (7 − 1)·2 − 2·1 + 3 + 1 = 14; layer 2: (14 − 1)·3 − 2·2 + 5 = 40
     "07.output_shape": (1, 1, 40, 40),
@@ -30,4 +40,5 @@ SOLUTIONS = {
     "07.checkerboard": {(4, 2), (6, 3), (3, 1), (2, 2), (9, 3)},
     "07.nearest_by_index": nearest_by_index,
     "07.zero_insertion": conv_transpose_by_zero_insertion,
+    "07.upsample_conv_backward": upsample_conv_backward,
 }
