@@ -1,19 +1,19 @@
-"""``python3 dev.py bench [notebooks] [conv] [--readme] [NOTEBOOK ...]``: pick the benchmarks and run them.
+"""``python3 dev.py bench [notebooks] [conv] [lstm] [--readme] [NOTEBOOK ...]``: pick the benchmarks and run them.
 
 No name: every benchmark. A notebook path selects the notebooks benchmark for those notebooks only.
 ``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit 2, before
 anything runs) on a machine other than the 2-core x86-64 CPU without a GPU that the table describes.
-Exit 1 when a speed target is missed (NumPy conv2d more than 5x PyTorch's time).
+Exit 1 when a speed target is missed (NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 2.5x).
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import conv, machine, notebooks
+from bench import conv, lstm, machine, notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-BENCHMARKS = ("notebooks", "conv")  # in the order they run; LSTM, attention and GPT benchmarks will join
+BENCHMARKS = ("notebooks", "conv", "lstm")  # in the order they run; attention and GPT benchmarks will join
 
 
 @dataclass(frozen=True)
@@ -76,4 +76,7 @@ def main(args: list[str], describe=machine.describe) -> int:
             print(f"speed target missed: our NumPy conv2d is more than {conv.TARGET:.0f}x PyTorch's time on "
                   f"{', '.join(late)}")
             code = 1
+    if "lstm" in plan.benchmarks and lstm.missed(lstm.run()):
+        print(f"speed target missed: our NumPy LSTM forward is more than {lstm.TARGET}x PyTorch's time")
+        code = 1
     return code

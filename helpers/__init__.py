@@ -16,6 +16,8 @@ module is taught verbatim in its notebook (a test guards it) and imported by the
 - ``helpers.scratch.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD; the Value engine
 - ``helpers.scratch.conv``      05: conv2d and pooling, forward and backward; Conv2d/MaxPool2d/AvgPool2d layers
 - ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
+- ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time
+- ``helpers.scratch.lstm``      09: the LSTM (fused gates: step, sequence, BPTT) and the GRU's forward pass
 - ``helpers.scratch.validate``  the input checks that conv and deconv share (clear errors on bad shapes)
 """
 

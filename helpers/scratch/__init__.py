@@ -6,5 +6,7 @@ Each module is taught, line for line, in the notebook named below (a test in ``t
 - ``helpers.scratch.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD; the Value engine
 - ``helpers.scratch.conv``      05: conv2d and pooling, forward and backward; Conv2d/MaxPool2d/AvgPool2d layers
 - ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
+- ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time
+- ``helpers.scratch.lstm``      09: the LSTM (fused gates: step, sequence, BPTT) and the GRU's forward pass
 - ``helpers.scratch.validate``  the input checks conv and deconv share (shapes, dtypes, sizes: clear errors)
 """

@@ -1,0 +1,75 @@
+"""Our NumPy LSTM forward (helpers.scratch.lstm, notebook 09) against PyTorch's nn.LSTM, on the CPU, in float32.
+
+Target (issue 10): batch 32, 100 steps, 64 inputs, 128 hidden units: NumPy within 2.5x of PyTorch's forward pass.
+Both run on one core, as in notebook 09 (for matrices this small, a second thread costs about as much as it saves,
+and on a busy machine far more): the timing runs in a fresh Python process with OPENBLAS_NUM_THREADS=1 and
+OMP_NUM_THREADS=1, set before NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TARGET = 2.5  # NumPy time / PyTorch time must stay below this
+B, T, D, H = 32, 100, 64, 128
+
+
+def run(calls: int = 15) -> float:
+    """Time both forward passes; print one line; return NumPy time / PyTorch time.
+
+    Each function's time is the fastest of `calls` single calls, taken in turns (NumPy, PyTorch, NumPy, ...): on a
+    shared machine noise only ever adds time, so the minimum is the best estimate of the code's own cost.
+    """
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    code = f"import json; from bench.lstm import time_forward; print(json.dumps(time_forward({int(calls)})))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    t_numpy, t_torch = json.loads(out.stdout.strip().splitlines()[-1])
+    ratio = t_numpy / t_torch
+    print(f"LSTM forward, batch {B}, {T} steps, {D} -> {H}, one core each:  NumPy {t_numpy * 1e3:6.2f} ms   "
+          f"PyTorch {t_torch * 1e3:6.2f} ms   {ratio:4.1f}x   {'within' if ratio < TARGET else 'OVER'} the "
+          f"{TARGET}x target", flush=True)
+    return ratio
+
+
+def missed(ratio: float) -> bool:
+    return not ratio < TARGET
+
+
+def _fastest_in_turns(functions, calls):
+    for f in functions:  # a first call of each, not timed
+        f()
+    times = [[] for _ in functions]
+    for _ in range(calls):
+        for f, t in zip(functions, times, strict=True):
+            start = time.perf_counter()
+            f()
+            t.append(time.perf_counter() - start)
+    return [min(t) for t in times]
+
+
+def time_forward(calls: int) -> tuple:
+    """(NumPy seconds, PyTorch seconds) of one forward pass, float32, on the CPU, with the threads this process has."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from helpers.scratch.lstm import fuse_lstm_weights, lstm_forward
+
+    torch.manual_seed(0)
+    lstm = nn.LSTM(D, H, batch_first=True)
+    x, h0 = torch.randn(B, T, D), torch.zeros(1, B, H)
+    W, b = fuse_lstm_weights(*(p.detach().numpy() for p in (lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0,
+                                                            lstm.bias_hh_l0)))
+    x_np, h_np = x.numpy(), h0[0].numpy()
+    with torch.no_grad():
+        if not np.allclose(lstm_forward(x_np, h_np, h_np, W, b)[0], lstm(x, (h0, h0))[0].numpy(), rtol=1e-4,
+                           atol=1e-5):
+            raise AssertionError("lstm_forward disagrees with nn.LSTM")
+        t_numpy, t_torch = _fastest_in_turns([lambda: lstm_forward(x_np, h_np, h_np, W, b),
+                                              lambda: lstm(x, (h0, h0))], calls)
+    return t_numpy, t_torch
