@@ -729,7 +729,7 @@ class NotebookInLab:
             idles = self.widget_idles()
             readout.click()
             self.page.keyboard.press("Control+A")
-            self.page.keyboard.type(value)
+            self.page.keyboard.type(value.replace("\u2212", "-"))  # the readout shows a minus sign it cannot parse
             self.page.keyboard.press("Enter")
             self.actions.append(f"slider '{control['label']}': typing {value}")
             after = self.wait_for_move(control, after, idles, target=drawing(first))
