@@ -4,11 +4,14 @@
     python3 dev.py lab        install the course into .venv and open it in JupyterLab
     python3 dev.py test       install the test tools into .venv and run the whole test suite
     python3 dev.py execute [NOTEBOOK ...]   re-run notebooks and store their outputs (deterministic)
-    python3 dev.py bench [notebooks] [conv] [--readme] [NOTEBOOK ...]
+    python3 dev.py bench [notebooks] [conv] [lstm] [attention] [--readme] [NOTEBOOK ...]
                                             wall time and peak memory of each notebook, and the
-                                            speed of our NumPy conv2d against PyTorch's (bench/)
+                                            speed of our NumPy conv2d, LSTM and attention against
+                                            PyTorch's (bench/)
     python3 dev.py sweep [NOTEBOOK ...]     each notebook with 5 seeds: every asserted training result
                                             -> bench/results/seed_sweep.{json,md}, which the floors follow
+    python3 dev.py train NAME ...           retrain a shipped checkpoint (data/checkpoints.py: mnist_cnn,
+                                            dcgan_generator) and record its checksum in data/SHA256SUMS
     python3 dev.py publish OWNER/NAME       set the course's GitHub path in every badge, setup cell,
                                             README, CONTRIBUTING and test at once (--check: verify)
 
@@ -244,6 +247,14 @@ def sweep(args) -> int:
     return main(_notebook_paths(args))
 
 
+def train(args) -> int:
+    """Retrain the named checkpoints into data/ and record their checksums (data/checkpoints.py)."""
+    code = _in_venv("train", args)
+    if code is not None:
+        return code
+    return subprocess.call([sys.executable, str(ROOT / "data" / "checkpoints.py"), *args])
+
+
 # The course's GitHub path (OWNER/NAME) appears in three forms; `publish` rewrites the middle group of each.
 _PATH = r"([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)"  # OWNER/NAME as GitHub allows them
 GITHUB_PATH_FORMS = {
@@ -355,7 +366,8 @@ def publish(args) -> int:
     return 0
 
 
-COMMANDS = {"lab": lab, "test": test, "execute": execute, "bench": bench, "sweep": sweep, "publish": publish}
+COMMANDS = {"lab": lab, "test": test, "execute": execute, "bench": bench, "sweep": sweep, "train": train,
+            "publish": publish}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

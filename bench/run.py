@@ -1,19 +1,20 @@
-"""``python3 dev.py bench [notebooks] [conv] [lstm] [--readme] [NOTEBOOK ...]``: pick the benchmarks and run them.
+"""``python3 dev.py bench [notebooks] [conv] [lstm] [attention] [--readme] [NOTEBOOK ...]``: pick benchmarks, run them.
 
 No name: every benchmark. A notebook path selects the notebooks benchmark for those notebooks only.
 ``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit 2, before
 anything runs) on a machine other than the 2-core x86-64 CPU without a GPU that the table describes.
-Exit 1 when a speed target is missed (NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 2.5x).
+Exit 1 when a speed target is missed (NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 2.5x,
+multi-head attention more than 1.5x).
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import conv, lstm, machine, notebooks
+from bench import attention, conv, lstm, machine, notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-BENCHMARKS = ("notebooks", "conv", "lstm")  # in the order they run; attention and GPT benchmarks will join
+BENCHMARKS = ("notebooks", "conv", "lstm", "attention")  # in the order they run; a GPT benchmark will join
 
 
 @dataclass(frozen=True)
@@ -78,5 +79,8 @@ def main(args: list[str], describe=machine.describe) -> int:
             code = 1
     if "lstm" in plan.benchmarks and lstm.missed(lstm.run()):
         print(f"speed target missed: our NumPy LSTM forward is more than {lstm.TARGET}x PyTorch's time")
+        code = 1
+    if "attention" in plan.benchmarks and attention.missed(attention.run()):
+        print(f"speed target missed: our NumPy multi-head attention is more than {attention.TARGET}x PyTorch's time")
         code = 1
     return code

@@ -208,6 +208,40 @@ DECLARED = {
                   r"assert lstm_name_loss < rnn_name_loss"),
         ),
     ),
+    "10_gan": Sweep(
+        metrics=(
+            # a float64 NumPy logistic regression fitted to 20,000 + 20,000 samples; margin about a third of its value
+            Metric("1-D: max |trained D - D*| where the densities are not tiny", "gap_1d", "<",
+                   r"gap_1d < ([0-9.]+)", 0.01),
+            # unevenness of the modes' shares (KL from uniform, nats): margins of a third of the plain GAN's smallest
+            # value, and about the packed GAN's largest
+            Metric("ring: plain GAN, unevenness of the modes (KL from uniform)", "plain_kl", ">",
+                   r"plain_kl > ([0-9.]+)", 0.05),
+            Metric("ring: packed GAN, unevenness of the modes (KL from uniform)", "packed_kl", "<",
+                   r"packed_kl < ([0-9.]+)", 0.01),
+            Metric("ring: packed GAN, fraction of high-quality samples", "packed_hq", ">=",
+                   r"packed_hq >= ([0-9.]+)", ACCURACY),
+            Metric("ring: feedback arrows that point up D's slope", "uphill", ">", r"uphill > ([0-9.]+)", ACCURACY),
+            # the judge is a shipped checkpoint: the same on every seed, checked like an accuracy
+            Metric("judge: test accuracy of the shipped CNN", "judge_acc", ">=", r"judge_acc >= ([0-9.]+)", ACCURACY),
+            Metric("DCGAN, 300 steps: fraction of digits judged with confidence >= 0.9", "confident", ">=",
+                   r"\bconfident >= ([0-9.]+)", 0.03),
+            Metric("DCGAN, 300 steps: class entropy / log 10", "spread", ">=", r"\bspread >= ([0-9.]+)", ACCURACY),
+            Metric("shipped DCGAN: fraction judged with confidence >= 0.9", "long_confident", ">=",
+                   r"long_confident >= ([0-9.]+)", 0.03),
+            Metric("shipped DCGAN: class entropy / log 10", "long_spread", ">=", r"long_spread >= ([0-9.]+)", ACCURACY),
+        ),
+        claims=(
+            Claim("ring: the packed GAN covers all 8 modes", "packed_modes == 8", r"assert packed_modes == 8"),
+            Claim("ring: packing covers at least as many modes as the plain GAN, more evenly",
+                  "packed_modes >= plain_modes and packed_kl < plain_kl", r"assert packed_modes == 8"),
+            Claim("DCGAN: G's loss over the last 50 steps below the first 50's",
+                  "loss_G_curve[-50:].mean() < loss_G_curve[:50].mean()", r"assert loss_G_curve\[-50:\]"),
+            Claim("DCGAN, 300 steps: all 10 classes", "np.count_nonzero(hist) == 10", r"assert judge_acc >= "),
+            Claim("shipped DCGAN: more confident than the 300-step one", "long_confident > confident",
+                  r"assert long_confident >= "),
+        ),
+    ),
 }
 
 

@@ -296,7 +296,7 @@ def stratified_subset(y: np.ndarray, per_class: int, rng: np.random.RandomState)
 
 
 def build_fashion_mnist(work: Path, out: Path) -> None:
-    """Fashion-MNIST: 500 per class from the official train set, 100 per class from test."""
+    """Fashion-MNIST: 1000 per class from the official train set, 200 per class from test."""
     deb = fetch_deb(DEB_FASHION, work)
     run(["dpkg", "-x", str(deb), str(work / "deb_root")], cwd=work)
     folder = work / "deb_root/usr/share/datasets/fashion-mnist"
@@ -310,8 +310,8 @@ def build_fashion_mnist(work: Path, out: Path) -> None:
     y_test = read("t10k-labels-idx1-ubyte.gz", 2049, (10_000,))
 
     rng = np.random.RandomState(SEED)
-    train = stratified_subset(y_train, 500, rng)
-    test = stratified_subset(y_test, 100, rng)
+    train = stratified_subset(y_train, 1000, rng)
+    test = stratified_subset(y_test, 200, rng)
     write_npz(out / "fashion_mnist.npz", {
         "X_train": X_train[train], "y_train": y_train[train],
         "X_test": X_test[test], "y_test": y_test[test],
@@ -476,9 +476,14 @@ BUILDERS = {
 # ---------------------------------------------------------------------------------------
 # Checksums
 # ---------------------------------------------------------------------------------------
-def sums_text(folder: Path) -> str:
-    """SHA256SUMS content for the built files, in the format of `sha256sum`."""
-    return "".join(f"{sha256(folder / name)}  {name}\n" for name in sorted(BUILDERS))
+def sums_text(folder: Path, others: dict[str, str] | None = None) -> str:
+    """SHA256SUMS content for the built files, in the format of `sha256sum`.
+
+    others: {filename: digest} of files this script does not build (the trained checkpoints of
+    data/checkpoints.py), kept as they are.
+    """
+    digests = {**(others or {}), **{name: sha256(folder / name) for name in BUILDERS}}
+    return "".join(f"{digests[name]}  {name}\n" for name in sorted(digests))
 
 
 def read_sums(path: Path) -> dict[str, str]:
@@ -540,7 +545,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if ok else 1
         for name in BUILDERS:
             shutil.copyfile(out / name, DATA_DIR / name)
-        (DATA_DIR / SUMS_FILE).write_text(sums_text(DATA_DIR))
+        sums = DATA_DIR / SUMS_FILE
+        others = {n: d for n, d in read_sums(sums).items() if n not in BUILDERS} if sums.exists() else {}
+        sums.write_text(sums_text(DATA_DIR, others))
 
     total = 0
     for name in sorted(BUILDERS):

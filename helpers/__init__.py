@@ -9,6 +9,8 @@
 - ``helpers.progress``  a progress bar and a training log that plots its loss curve
 - ``helpers.widgets``   sliders that redraw one figure in place (ipywidgets 7.7 and 8.x)
 - ``helpers.exercises`` automatic feedback for the exercises (solutions live in ``exercises/solutions``)
+- ``helpers.models``    the PyTorch models behind the shipped checkpoints (taught in 05 and 10, trained by
+                        ``data/checkpoints.py``), so a checkpoint always fits its notebook's model
 
 **The from-scratch NumPy library** the notebooks grow one topic at a time, ``helpers.scratch``: each
 module is taught verbatim in its notebook (a test guards it) and imported by the notebooks after it.
@@ -18,6 +20,9 @@ module is taught verbatim in its notebook (a test guards it) and imported by the
 - ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
 - ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time
 - ``helpers.scratch.lstm``      09: the LSTM (fused gates: step, sequence, BPTT) and the GRU's forward pass
+- ``helpers.scratch.optim``     10: Adam, for the layers above
+- ``helpers.scratch.attention`` 11–13 (ahead of them): attention and multi-head attention (forward and backward),
+                                layer norm, positional encodings, GELU, the encoder and decoder layers
 - ``helpers.scratch.validate``  the input checks that conv and deconv share (clear errors on bad shapes)
 """
 

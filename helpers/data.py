@@ -4,6 +4,7 @@
 
     mnist = load("mnist")            # Dataset: mnist.X_train (8000, 28, 28) uint8, ...
     text = load("shakespeare")       # str, about 1 MB
+    state = load("mnist_cnn")        # a trained checkpoint: a state dict for helpers.models.make_cnn()
     for X_batch, y_batch in minibatches(mnist.X_train, mnist.y_train, 64, rng=rng):
         ...
 
@@ -37,6 +38,9 @@ FILES = {
     "shakespeare": "shakespeare.txt",
     "names": "names.txt",
     "camera": "camera.npz",
+    # trained checkpoints (data/checkpoints.py): state dicts of the helpers.models they are named after
+    "mnist_cnn": "mnist_cnn.pt",
+    "dcgan_generator": "dcgan_generator.pt",
 }
 
 # Files already verified in this process: {(path, size, mtime_ns)}. Hashing ~6 MB
@@ -94,11 +98,15 @@ def _rebuild_hint(file: Path, problem: str, also_restore: tuple[str, ...] = ()) 
         restore = (f"To restore it from the repository, run this from the repository root:\n"
                    f"    git checkout -- {files}\n"
                    f"(or download it again from the course's repository).")
+    if file.suffix == ".pt":
+        rebuild = (f"(Maintainers who changed the checkpoint on purpose retrain it, which also records its\n"
+                   f"checksum in data/SHA256SUMS, with\n    python3 dev.py train {file.stem}\n")
+    else:
+        rebuild = (f"(Maintainers who changed the data on purpose rebuild every file and data/SHA256SUMS with\n"
+                   f"    {REBUILD_COMMAND}\n")
     return DataError(
         f"Data file {file.name} ({file}) {problem}.\n{restore}\n"
-        f"(Maintainers who changed the data on purpose rebuild every file and data/SHA256SUMS with\n"
-        f"    {REBUILD_COMMAND}\n"
-        f"from the repository root; data/README.md explains.)"
+        f"{rebuild}from the repository root; data/README.md explains.)"
     )
 
 
@@ -142,7 +150,8 @@ def _verify(file: Path) -> None:
 def path(name: str) -> Path:
     """Path of a dataset's file in data/, after checking it against data/SHA256SUMS.
 
-    name: one of "mnist", "fashion_mnist", "digits", "iris", "shakespeare", "names", "camera".
+    name: one of "mnist", "fashion_mnist", "digits", "iris", "shakespeare", "names", "camera", "mnist_cnn",
+    "dcgan_generator".
     Raises ValueError for an unknown name, DataError for a missing or corrupt file.
     """
     if not isinstance(name, str) or name not in FILES:
@@ -177,19 +186,25 @@ def load(name: str) -> Dataset | str:
 
     "mnist"          X_train (8000, 28, 28) uint8 0..255, y_train (8000,) uint8 0..9,
                      X_test (2000, 28, 28), y_test (2000,)
-    "fashion_mnist"  X_train (5000, 28, 28) uint8, y_train (5000,), X_test (1000, 28, 28),
-                     y_test (1000,), class_names (10,) str
+    "fashion_mnist"  X_train (10000, 28, 28) uint8, y_train (10000,), X_test (2000, 28, 28),
+                     y_test (2000,), class_names (10,) str
     "digits"         X (1797, 64) uint8 0..16 (8x8 images), y (1797,) uint8 0..9
     "iris"           X (150, 4) float64, y (150,) uint8 0..2, feature_names (4,), target_names (3,)
     "camera"         image (512, 512) uint8
     "names"          name (N,) str, sex (N,) str 'F'/'M', count (N,) int64, most births first
     "shakespeare"    a str (not a Dataset) of about 1 MB
+    "mnist_cnn"      a state dict (tensors only) for helpers.models.make_cnn(), trained on "mnist"
+    "dcgan_generator"  a state dict for helpers.models.Generator(), notebook 10's DCGAN trained longer
     """
     file = path(name)
     if name == "shakespeare":
         return file.read_text(encoding="utf-8")
     if name == "names":
         return _load_names(file)
+    if file.suffix == ".pt":
+        import torch
+
+        return torch.load(file, map_location="cpu", weights_only=True)  # tensors only: no code is unpickled
     return _load_npz(file)
 
 

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ and dev.py sit at the repository root, next to tests/
 
 import dev  # noqa: E402
-from bench import conv, lstm, machine, notebooks, run, seeds  # noqa: E402
+from bench import attention, conv, lstm, machine, notebooks, run, seeds  # noqa: E402
 
 TABLE_MACHINE = machine.Machine(cores=2, cpu="AMD EPYC", arch="x86_64", torch="2.5.0", numpy="2.1.0", gpu=None)
 README = """intro
@@ -84,7 +84,7 @@ def test_parse_picks_benchmarks_notebooks_and_the_readme_flag():
             run.parse(bad)
 
 
-def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5):
+def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5, attention_ratio=1.2):
     """Benchmarks that record their calls instead of running notebooks or timing convolutions."""
     calls = []
     monkeypatch.setattr(notebooks, "run", lambda paths: calls.append(("notebooks", len(paths))) or
@@ -92,6 +92,7 @@ def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5):
     monkeypatch.setattr(notebooks, "write_readme", lambda results, line: calls.append(("readme", line)))
     monkeypatch.setattr(conv, "run", lambda: calls.append(("conv",)) or (ratios or {"a": 2.0, "b": 3.0}))
     monkeypatch.setattr(lstm, "run", lambda: calls.append(("lstm",)) or lstm_ratio)
+    monkeypatch.setattr(attention, "run", lambda: calls.append(("attention",)) or attention_ratio)
     return calls, (lambda: here)
 
 
@@ -107,7 +108,7 @@ def test_readme_is_written_on_the_table_machine_and_the_machine_is_printed(monke
     calls, describe = _fake(monkeypatch)
     assert run.main(["--readme"], describe=describe) == 0
     n = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
-    assert calls == [("notebooks", n), ("readme", TABLE_MACHINE.line()), ("conv",), ("lstm",)]
+    assert calls == [("notebooks", n), ("readme", TABLE_MACHINE.line()), ("conv",), ("lstm",), ("attention",)]
     assert TABLE_MACHINE.line() in capsys.readouterr().out
 
 
@@ -123,6 +124,11 @@ def test_a_missed_speed_target_exits_non_zero(monkeypatch, capsys):
     assert "NumPy LSTM forward is more than 2.5x" in capsys.readouterr().out
     calls, describe = _fake(monkeypatch, lstm_ratio=2.4)
     assert run.main(["lstm"], describe=describe) == 0
+    calls, describe = _fake(monkeypatch, attention_ratio=1.6)
+    assert run.main(["attention"], describe=describe) == 1
+    assert "multi-head attention is more than 1.5x" in capsys.readouterr().out
+    calls, describe = _fake(monkeypatch, attention_ratio=1.4)
+    assert run.main(["attention"], describe=describe) == 0 and calls == [("attention",)]
     assert run.main(["nonsense"], describe=describe) == 2
 
 

@@ -216,6 +216,9 @@ def test_sums_text_round_trips_and_check_compares_rebuild_with_data(tmp_path, mo
     build.write_npz(data_dir / "b.npz", {"x": np.arange(3)})
     (data_dir / "SHA256SUMS").write_text(build.sums_text(data_dir))
     assert build.read_sums(data_dir / "SHA256SUMS") == {n: build.sha256(data_dir / n) for n in ("a.txt", "b.npz")}
+    # lines of files build.py does not make (the trained checkpoints) are kept, in name order
+    kept = build.sums_text(data_dir, {"m.pt": "ab" * 32})
+    assert kept.splitlines()[2] == f"{'ab' * 32}  m.pt" and len(kept.splitlines()) == 3
     monkeypatch.setattr(build, "DATA_DIR", data_dir)
     for name in ("a.txt", "b.npz"):
         shutil.copy(data_dir / name, built / name)

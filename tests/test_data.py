@@ -14,8 +14,8 @@ from helpers import data
 
 NPZ_SHAPES = {
     "mnist": {"X_train": (8000, 28, 28), "y_train": (8000,), "X_test": (2000, 28, 28), "y_test": (2000,)},
-    "fashion_mnist": {"X_train": (5000, 28, 28), "y_train": (5000,), "X_test": (1000, 28, 28),
-                      "y_test": (1000,), "class_names": (10,)},
+    "fashion_mnist": {"X_train": (10000, 28, 28), "y_train": (10000,), "X_test": (2000, 28, 28),
+                      "y_test": (2000,), "class_names": (10,)},
     "digits": {"X": (1797, 64), "y": (1797,)},
     "iris": {"X": (150, 4), "y": (150,), "feature_names": (4,), "target_names": (3,)},
     "camera": {"image": (512, 512)},
@@ -49,7 +49,7 @@ def test_readme_states_current_sizes_and_checksums():
 
 def test_total_data_size_stays_small():
     total = sum((data.DATA_DIR / f).stat().st_size for f in data.FILES.values())
-    assert total < 10_000_000
+    assert total < 20_000_000  # data and checkpoints together: a Colab clone must take seconds
 
 
 @pytest.mark.parametrize("name", sorted(NPZ_SHAPES))
@@ -81,7 +81,7 @@ def test_image_datasets_are_stratified_with_full_pixel_range(name):
 
 def test_fashion_mnist_is_exactly_balanced_and_named():
     ds = data.load("fashion_mnist")
-    assert np.all(np.bincount(ds.y_train) == 500) and np.all(np.bincount(ds.y_test) == 100)
+    assert np.all(np.bincount(ds.y_train) == 1000) and np.all(np.bincount(ds.y_test) == 200)
     assert ds.class_names[0] == "T-shirt/top" and ds.class_names[9] == "Ankle boot"
 
 
@@ -198,6 +198,37 @@ def test_corrupt_file_raises_one_clear_error(data_copy):
     assert "checksum mismatch" in message and "python data/build.py" in message
     assert "git checkout -- data/digits.npz" in message
     assert read_sums()["digits.npz"][:16] in message  # the expected prefix
+
+
+def test_corrupt_checkpoint_says_how_to_retrain_it(data_copy):
+    file = data_copy / "mnist_cnn.pt"
+    file.write_bytes(file.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(data.DataError, match="mnist_cnn.pt") as info:
+        data.load("mnist_cnn")
+    message = str(info.value)
+    assert "checksum mismatch" in message and "git checkout -- data/mnist_cnn.pt" in message
+    assert "python3 dev.py train mnist_cnn" in message and "data/build.py" not in message
+
+
+def test_checkpoints_load_as_plain_tensors():
+    for name in ("mnist_cnn", "dcgan_generator"):
+        state = data.load(name)
+        assert state and all(isinstance(v, torch.Tensor) for v in state.values()), name
+
+
+def test_recording_a_checkpoint_checksum_keeps_the_other_lines(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("checkpoints", data.DATA_DIR / "checkpoints.py")
+    checkpoints = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checkpoints)
+    (tmp_path / "SHA256SUMS").write_text("aa  b.npz\n" + "cc  mnist_cnn.pt\n" + "dd  z.txt\n")
+    (tmp_path / "mnist_cnn.pt").write_bytes(b"weights")
+    monkeypatch.setattr(checkpoints, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(checkpoints, "SUMS", tmp_path / "SHA256SUMS")
+    digest = checkpoints.record_checksum("mnist_cnn")
+    assert digest == hashlib.sha256(b"weights").hexdigest()
+    assert (tmp_path / "SHA256SUMS").read_text() == f"aa  b.npz\n{digest}  mnist_cnn.pt\ndd  z.txt\n"
 
 
 def test_missing_sha256sums_raises_data_error(data_copy):

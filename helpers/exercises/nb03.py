@@ -79,14 +79,14 @@ def _softmax_checker(answer):
 
 
 def _step(Z):
-    return (Z > 0).astype(float)
+    return (Z >= 0).astype(float)  # z = 0 counts as 1, the convention of notebooks 02 and 03
 
 
 @exercise("03.xnor", hints=(
     "Like XOR in section 3: each hidden step unit draws one line. One unit should fire only for (1, 1), the other "
     "only for (0, 0); the output fires when either does.",
-    "A unit fires when w1·x1 + w2·x2 + b > 0. AND: x1 + x2 > 1.5. NOR fires only for (0, 0): flip the signs of an "
-    "OR unit (x1 + x2 > 0.5). The output unit is an OR of h1 and h2.",
+    "A unit fires when w1·x1 + w2·x2 + b ≥ 0. AND: x1 + x2 ≥ 1.5. NOR fires only for (0, 0): flip the signs of an "
+    "OR unit (x1 + x2 ≥ 0.5). The output unit is an OR of h1 and h2.",
     "W1 columns: AND (1, 1) with bias −1.5, NOR (−1, −1) with bias 0.5; the output OR: W2 = [[1], [1]], b2 = [−0.5].",
 ))
 def _xnor(answer):

@@ -1,0 +1,67 @@
+"""Our NumPy multi-head attention forward (helpers.scratch.attention, for notebook 11) against PyTorch's
+nn.MultiheadAttention, on the CPU, in float32.
+
+Target (issue 12): batch 32, length 128, width 128, 4 heads, self-attention: NumPy within 1.5x of PyTorch's
+forward pass (``need_weights=True, average_attn_weights=False``: both return every head's weights). Both run on one
+core: the timing runs in a fresh Python process with OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1, set before
+NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.lstm import _fastest_in_turns
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TARGET = 1.5  # NumPy time / PyTorch time must stay below this
+B, L, E, HEADS = 32, 128, 128, 4
+
+
+def run(calls: int = 20) -> float:
+    """Time both forward passes; print one line; return NumPy time / PyTorch time (fastest of `calls`, in turns)."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    code = f"import json; from bench.attention import time_forward; print(json.dumps(time_forward({int(calls)})))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    t_numpy, t_torch = json.loads(out.stdout.strip().splitlines()[-1])
+    ratio = t_numpy / t_torch
+    print(f"multi-head attention forward, batch {B}, length {L}, width {E}, {HEADS} heads, one core each:  "
+          f"NumPy {t_numpy * 1e3:6.2f} ms   PyTorch {t_torch * 1e3:6.2f} ms   {ratio:4.2f}x   "
+          f"{'within' if ratio < TARGET else 'OVER'} the {TARGET}x target", flush=True)
+    return ratio
+
+
+def missed(ratio: float) -> bool:
+    return not ratio < TARGET
+
+
+def time_forward(calls: int) -> tuple:
+    """(NumPy seconds, PyTorch seconds) of one self-attention forward pass, float32, on the CPU."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from helpers.scratch.attention import multi_head_attention
+
+    torch.manual_seed(0)
+    mha = nn.MultiheadAttention(E, HEADS, batch_first=True).eval()
+    x = torch.randn(B, L, E)
+    weights = [p.detach().numpy() for p in (mha.in_proj_weight, mha.in_proj_bias, mha.out_proj.weight,
+                                             mha.out_proj.bias)]
+    x_np = x.numpy()
+
+    def ours():
+        return multi_head_attention(x_np, x_np, x_np, *weights, HEADS)
+
+    def theirs():
+        return mha(x, x, x, need_weights=True, average_attn_weights=False)
+
+    with torch.no_grad():
+        (out, w), (out_ref, w_ref) = ours(), theirs()
+        if not (np.allclose(out, out_ref.numpy(), rtol=1e-4, atol=1e-5) and np.allclose(w, w_ref.numpy(), atol=1e-5)):
+            raise AssertionError("multi_head_attention disagrees with nn.MultiheadAttention")
+        t_numpy, t_torch = _fastest_in_turns([ours, theirs], calls)
+    return t_numpy, t_torch

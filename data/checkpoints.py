@@ -1,0 +1,118 @@
+"""Train the small checkpoints the course ships, and record their SHA-256 in data/SHA256SUMS.
+
+    python3 dev.py train mnist_cnn         # notebook 05's CNN on the shipped MNIST (about 30 s on 2 cores)
+    python3 dev.py train dcgan_generator   # notebook 10's DCGAN generator, trained longer (about 8 min)
+
+Each recipe is seeded, but float32 training on another CPU ends in slightly different weights: a retrained file
+has new bytes (and a new checksum line), and the notebooks check what it reaches, never its digits. The models
+come from helpers.models, which the notebooks teach line for line, so a state dict always fits its notebook.
+Saved as plain state dicts (tensors only), read back with ``torch.load(..., weights_only=True)``.
+"""
+
+import argparse
+import hashlib
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+DATA_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(DATA_DIR.parent))
+
+from helpers import data  # noqa: E402
+from helpers.models import Z_DIM, Generator, make_cnn, make_discriminator  # noqa: E402
+
+SUMS = DATA_DIR / "SHA256SUMS"
+
+
+def mnist_tensors():
+    """The shipped MNIST as float tensors in [0, 1]: X_train (8000, 1, 28, 28), y_train, X_test, y_test."""
+    mnist = data.load("mnist")
+    images = lambda X: torch.tensor(X / 255.0, dtype=torch.float32)[:, None]  # noqa: E731
+    labels = lambda y: torch.tensor(y, dtype=torch.long)  # noqa: E731
+    return images(mnist.X_train), labels(mnist.y_train), images(mnist.X_test), labels(mnist.y_test)
+
+
+def train_mnist_cnn(epochs=8, batch=64, lr=1e-3, seed=0):
+    """Notebook 05's CNN, Adam, `epochs` passes over the 8,000 training digits; returns (state dict, test acc)."""
+    torch.manual_seed(seed)
+    X, y, X_test, y_test = mnist_tensors()
+    cnn = make_cnn()
+    opt = torch.optim.Adam(cnn.parameters(), lr=lr)
+    for _ in range(epochs):
+        cnn.train()
+        order = torch.randperm(len(X))
+        for i in range(0, len(X), batch):
+            idx = order[i:i + batch]
+            loss = F.cross_entropy(cnn(X[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    cnn.eval()
+    with torch.no_grad():
+        acc = (cnn(X_test).argmax(dim=1) == y_test).float().mean().item()
+    print(f"mnist_cnn: test accuracy {acc:.4f}")
+    return cnn.state_dict(), acc
+
+
+def train_dcgan_generator(steps=9000, batch=64, lr=1e-3, seed=0):
+    """Notebook 10's DCGAN recipe, run longer: the learning rate decays linearly to 0 over `steps`."""
+    torch.manual_seed(seed)
+    X, *_ = mnist_tensors()
+    G, D = Generator(), make_discriminator()
+    opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    start = time.time()
+    for step in range(steps):
+        for opt in (opt_G, opt_D):
+            for group in opt.param_groups:
+                group["lr"] = lr * (1 - step / steps)
+        real = X[torch.randint(0, len(X), (batch,))]
+        fake = G(torch.randn(batch, Z_DIM))
+        loss_D = (F.binary_cross_entropy_with_logits(D(real), ones)
+                  + F.binary_cross_entropy_with_logits(D(fake.detach()), zeros))
+        opt_D.zero_grad()
+        loss_D.backward()
+        opt_D.step()
+        loss_G = F.binary_cross_entropy_with_logits(D(fake), ones)  # the non-saturating loss −log D(G(z))
+        opt_G.zero_grad()
+        loss_G.backward()
+        opt_G.step()
+        if (step + 1) % 1000 == 0:
+            print(f"dcgan_generator: step {step + 1}/{steps}, {time.time() - start:.0f} s", flush=True)
+    G.eval()
+    return G.state_dict(), None
+
+
+RECIPES = {"mnist_cnn": train_mnist_cnn, "dcgan_generator": train_dcgan_generator}
+
+
+def record_checksum(name: str) -> str:
+    """Write (or replace) the line of data/<name>.pt in data/SHA256SUMS; the other lines stay as they are."""
+    file = DATA_DIR / f"{name}.pt"
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    lines = [line for line in SUMS.read_text().splitlines() if line and not line.endswith(f"  {file.name}")]
+    SUMS.write_text("".join(f"{line}\n" for line in sorted([*lines, f"{digest}  {file.name}"],
+                                                          key=lambda s: s.split("  ")[1])))
+    return digest
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="+", choices=sorted(RECIPES))
+    parser.add_argument("--out", type=Path, default=DATA_DIR, help="folder to write to (default: data/)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    for name in args.names:
+        state, _ = RECIPES[name]()
+        torch.save(state, args.out / f"{name}.pt")
+        if args.out.resolve() == DATA_DIR:
+            print(f"{name}.pt: SHA-256 {record_checksum(name)[:16]}... recorded in data/SHA256SUMS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
