@@ -7,15 +7,7 @@ core: the timing runs in a fresh Python process with OPENBLAS_NUM_THREADS=1 and 
 NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from bench.lstm import _fastest_in_turns
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.timing import fastest_in_turns, one_core
 
 TARGET = 1.5  # NumPy time / PyTorch time must stay below this
 B, L, E, HEADS = 32, 128, 128, 4
@@ -23,10 +15,7 @@ B, L, E, HEADS = 32, 128, 128, 4
 
 def run(calls: int = 20) -> float:
     """Time both forward passes; print one line; return NumPy time / PyTorch time (fastest of `calls`, in turns)."""
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    code = f"import json; from bench.attention import time_forward; print(json.dumps(time_forward({int(calls)})))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    t_numpy, t_torch = json.loads(out.stdout.strip().splitlines()[-1])
+    t_numpy, t_torch = one_core("attention", calls)
     ratio = t_numpy / t_torch
     print(f"multi-head attention forward, batch {B}, length {L}, width {E}, {HEADS} heads, one core each:  "
           f"NumPy {t_numpy * 1e3:6.2f} ms   PyTorch {t_torch * 1e3:6.2f} ms   {ratio:4.2f}x   "
@@ -63,5 +52,5 @@ def time_forward(calls: int) -> tuple:
         (out, w), (out_ref, w_ref) = ours(), theirs()
         if not (np.allclose(out, out_ref.numpy(), rtol=1e-4, atol=1e-5) and np.allclose(w, w_ref.numpy(), atol=1e-5)):
             raise AssertionError("multi_head_attention disagrees with nn.MultiheadAttention")
-        t_numpy, t_torch = _fastest_in_turns([ours, theirs], calls)
+        t_numpy, t_torch = fastest_in_turns([ours, theirs], calls)
     return t_numpy, t_torch

@@ -6,14 +6,7 @@ and on a busy machine far more): the timing runs in a fresh Python process with 
 OMP_NUM_THREADS=1, set before NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
 """
 
-import json
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.timing import fastest_in_turns, one_core
 
 TARGET = 2.5  # NumPy time / PyTorch time must stay below this
 B, T, D, H = 32, 100, 64, 128
@@ -25,10 +18,7 @@ def run(calls: int = 15) -> float:
     Each function's time is the fastest of `calls` single calls, taken in turns (NumPy, PyTorch, NumPy, ...): on a
     shared machine noise only ever adds time, so the minimum is the best estimate of the code's own cost.
     """
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    code = f"import json; from bench.lstm import time_forward; print(json.dumps(time_forward({int(calls)})))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    t_numpy, t_torch = json.loads(out.stdout.strip().splitlines()[-1])
+    t_numpy, t_torch = one_core("lstm", calls)
     ratio = t_numpy / t_torch
     print(f"LSTM forward, batch {B}, {T} steps, {D} -> {H}, one core each:  NumPy {t_numpy * 1e3:6.2f} ms   "
           f"PyTorch {t_torch * 1e3:6.2f} ms   {ratio:4.1f}x   {'within' if ratio < TARGET else 'OVER'} the "
@@ -38,18 +28,6 @@ def run(calls: int = 15) -> float:
 
 def missed(ratio: float) -> bool:
     return not ratio < TARGET
-
-
-def _fastest_in_turns(functions, calls):
-    for f in functions:  # a first call of each, not timed
-        f()
-    times = [[] for _ in functions]
-    for _ in range(calls):
-        for f, t in zip(functions, times, strict=True):
-            start = time.perf_counter()
-            f()
-            t.append(time.perf_counter() - start)
-    return [min(t) for t in times]
 
 
 def time_forward(calls: int) -> tuple:
@@ -70,6 +48,6 @@ def time_forward(calls: int) -> tuple:
         if not np.allclose(lstm_forward(x_np, h_np, h_np, W, b)[0], lstm(x, (h0, h0))[0].numpy(), rtol=1e-4,
                            atol=1e-5):
             raise AssertionError("lstm_forward disagrees with nn.LSTM")
-        t_numpy, t_torch = _fastest_in_turns([lambda: lstm_forward(x_np, h_np, h_np, W, b),
+        t_numpy, t_torch = fastest_in_turns([lambda: lstm_forward(x_np, h_np, h_np, W, b),
                                               lambda: lstm(x, (h0, h0))], calls)
     return t_numpy, t_torch
