@@ -242,6 +242,19 @@ DECLARED = {
                   r"assert long_confident >= "),
         ),
     ),
+    "11_transformer": Sweep(
+        metrics=(
+            Metric("dates: exact match on 2,000 held-out dates (greedy decoding)", "test_accuracy", ">=",
+                   r"test_accuracy >= ([0-9.]+)", ACCURACY),
+            # a share of attention (a fraction): it varies more from run to run than an accuracy, margin 0.05
+            Metric("dates: last decoder layer, smallest share of a block's attention on its source block",
+                   "last_layer_share", ">=", r"last_layer_share >= ([0-9.]+)", 0.05),
+        ),
+        claims=(
+            Claim("dates: the last decoder layer puts more than chance on every source block (20 %, 20 %, 40 %)",
+                  "shares[-1, 0] > 0.2 and shares[-1, 1] > 0.2 and shares[-1, 2] > 0.4", r"last_layer_share >= "),
+        ),
+    ),
 }
 
 

@@ -21,9 +21,10 @@ module is taught verbatim in its notebook (a test guards it) and imported by the
 - ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time
 - ``helpers.scratch.lstm``      09: the LSTM (fused gates: step, sequence, BPTT) and the GRU's forward pass
 - ``helpers.scratch.optim``     10: Adam, for the layers above
-- ``helpers.scratch.attention`` 11–13 (ahead of them): attention and multi-head attention (forward and backward),
-                                layer norm, positional encodings, GELU, the encoder and decoder layers
-- ``helpers.scratch.validate``  the input checks that conv and deconv share (clear errors on bad shapes)
+- ``helpers.scratch.attention`` 11: attention and multi-head attention (forward and backward), masks, layer norm,
+                                positional encodings, the feed-forward block, the encoder and decoder layers
+- ``helpers.scratch.gelu``      12 (ahead of it): GELU, exact and tanh, with backward (NumPy has no erf)
+- ``helpers.scratch.validate``  the input checks of conv, deconv and attention (shapes, dtypes, masks: clear errors)
 """
 
 __version__ = "0.1.0"

@@ -9,7 +9,8 @@ Each module is taught, line for line, in the notebook named below (a test in ``t
 - ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time
 - ``helpers.scratch.lstm``      09: the LSTM (fused gates: step, sequence, BPTT) and the GRU's forward pass
 - ``helpers.scratch.optim``     10: Adam, for the layers above (SGD lives with the layers, in ``layers``)
-- ``helpers.scratch.attention`` 11–13 (ahead of them): attention and multi-head attention (forward and backward),
-                                layer norm, positional encodings, GELU, the encoder and decoder layers
-- ``helpers.scratch.validate``  the input checks conv and deconv share (shapes, dtypes, sizes: clear errors)
+- ``helpers.scratch.attention`` 11: attention and multi-head attention (forward and backward), masks, layer norm,
+                                positional encodings, the feed-forward block, the encoder and decoder layers
+- ``helpers.scratch.gelu``      12 (ahead of it): GELU, exact and tanh, with backward (NumPy has no erf)
+- ``helpers.scratch.validate``  the input checks of conv, deconv and attention (shapes, dtypes, masks: clear errors)
 """

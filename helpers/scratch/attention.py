@@ -2,8 +2,9 @@
 attention (forward and backward), layer norm, positional encodings, the feed-forward block with ReLU/GELU, and
 the encoder and decoder layers.
 
-Written for notebooks 11 (Transformer), 12 (BERT) and 13 (GPT), which are to teach and import it (they are not
-written yet: until notebook 11 shows this code, ``tests/scratch/test_attention.py`` is its only reader).
+Taught in notebook 11 (the Transformer: every function here is written out there, the same code); notebooks 12
+(BERT) and 13 (GPT) import it. GELU lives in ``helpers.scratch.gelu`` (notebook 12), the input checks in
+``helpers.scratch.validate``.
 Shapes and weights follow PyTorch with ``batch_first=True``, so a state_dict copies over directly:
 
     x: (B, L, E)          a batch of B sequences of L tokens, E features (d_model) per token
@@ -34,60 +35,30 @@ output of 0, not NaN, as ``F.scaled_dot_product_attention`` does (``nn.Multihead
 """
 
 import math
-from fractions import Fraction
 
 import numpy as np
-from numpy.polynomial import chebyshev
+
+from helpers.scratch.gelu import gelu, gelu_backward, gelu_tanh, gelu_tanh_backward
+from helpers.scratch.layers import relu, relu_backward  # notebook 04's
+from helpers.scratch.validate import (  # input checks with clear error messages: read them there
+    check_activation,
+    check_attention,
+    check_float_array,
+    check_layer_input,
+    check_mask,
+    check_mha,
+    check_params,
+    check_positive_int,
+    check_same_dtype,
+)
 
 __all__ = [
     "softmax", "softmax_backward", "causal_mask", "padding_mask", "attention", "attention_backward",
-    "split_heads", "merge_heads", "multi_head_attention", "multi_head_attention_backward",
-    "layer_norm", "layer_norm_backward", "sinusoidal_positions",
-    "normal_cdf", "relu", "relu_backward", "gelu", "gelu_backward", "gelu_tanh", "gelu_tanh_backward",
-    "feed_forward", "feed_forward_backward", "encoder_layer", "decoder_layer",
-    "ENCODER_LAYER_KEYS", "DECODER_LAYER_KEYS",
+    "split_heads", "merge_heads", "linear", "project_qkv", "multi_head_attention", "multi_head_attention_backward",
+    "layer_norm", "layer_norm_backward", "sinusoidal_positions", "ACTIVATIONS", "feed_forward",
+    "feed_forward_backward", "MHA_KEYS", "FF_NORM_KEYS", "ENCODER_LAYER_KEYS", "DECODER_LAYER_KEYS", "attend", "norm",
+    "ff", "encoder_layer", "decoder_layer",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Input checks: fail early, with a message that says what was expected.
-# --------------------------------------------------------------------------------------------
-
-def _check_float(a, where, name, shape_text):
-    if not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64):
-        raise ValueError(f"{where} expects {name} of shape {shape_text} as a float32 or float64 NumPy array, got "
-                         f"{type(a).__name__} {getattr(a, 'dtype', '')}".rstrip())
-
-
-def _check_same_dtype(where, **arrays):
-    dtypes = {a.dtype for a in arrays.values()}
-    if len(dtypes) > 1:
-        got = ", ".join(f"{n} {a.dtype}" for n, a in arrays.items())
-        raise ValueError(f"{where} expects all arrays in ONE dtype (float32 or float64), got {got}: "
-                         f"convert them first, e.g. a.astype(np.float32)")
-
-
-def _check_mask(mask, shape, where):
-    """Raise ValueError unless mask is None or a boolean array broadcastable to ``shape`` (..., Lq, Lk)."""
-    if mask is None:
-        return
-    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-        raise ValueError(f"{where} expects mask as a boolean NumPy array, True = may attend, got "
-                         f"{type(mask).__name__} {getattr(mask, 'dtype', '')}: for PyTorch's boolean masks "
-                         f"(True = masked out) pass ~mask; for 0/1 ints use mask.astype(bool)")
-    try:
-        fits = np.broadcast_shapes(mask.shape, shape) == tuple(shape)
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"{where} expects mask broadcastable to (..., Lq, Lk) = {tuple(shape)} (True = may "
-                         f"attend), got shape {mask.shape}: causal_mask(L) is (L, L), padding_mask(lengths, L) is "
-                         f"(B, 1, 1, L)")
-
-
-def _check_positive_int(n, where, name):
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{where} expects {name} as an int >= 1, got {n!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,7 +97,7 @@ def causal_mask(L):
 
     PyTorch's ``is_causal=True`` / ``generate_square_subsequent_mask(L)`` mask out exactly the complement.
     """
-    _check_positive_int(L, "causal_mask", "L")
+    check_positive_int(L, "causal_mask", "L")
     return np.tri(L, dtype=bool)
 
 
@@ -136,7 +107,7 @@ def padding_mask(lengths, L):
     lengths: B ints in [0, L]. The two middle axes broadcast over heads and queries: every query may attend
     to the real keys only. PyTorch's ``key_padding_mask`` (B, L) is ``~padding_mask(lengths, L)[:, 0, 0]``.
     """
-    _check_positive_int(L, "padding_mask", "L")
+    check_positive_int(L, "padding_mask", "L")
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer) or np.any((lengths < 0) | (lengths > L)):
         raise ValueError(f"padding_mask expects lengths as B ints in [0, {L}], one per sequence, got {lengths!r}")
@@ -146,20 +117,6 @@ def padding_mask(lengths, L):
 # --------------------------------------------------------------------------------------------
 # Scaled dot-product attention.
 # --------------------------------------------------------------------------------------------
-
-def _check_attention(q, k, v, where):
-    for name, a, s in (("q", q, "(..., Lq, d)"), ("k", k, "(..., Lk, d)"), ("v", v, "(..., Lk, dv)")):
-        _check_float(a, where, name, s)
-        if a.ndim < 2:
-            raise ValueError(f"{where} expects {name} of shape {s}, at least 2-D, got {a.shape}")
-    _check_same_dtype(where, q=q, k=k, v=v)
-    if not (q.shape[:-2] == k.shape[:-2] == v.shape[:-2]) or q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"{where} expects q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv) with the same leading "
-                         f"axes, the same d for q and k and the same Lk for k and v, got q {q.shape}, k {k.shape}, "
-                         f"v {v.shape}")
-    if min(q.shape[-2:] + k.shape[-2:] + v.shape[-1:]) < 1:
-        raise ValueError(f"{where} needs at least one query, one key and one feature, got q {q.shape}, k {k.shape}, "
-                         f"v {v.shape}")
 
 
 def attention(q, k, v, mask=None, scale=None):
@@ -171,8 +128,8 @@ def attention(q, k, v, mask=None, scale=None):
     does not saturate into a one-hot (whose gradient vanishes).
     Returns out (..., Lq, dv) and weights (..., Lq, Lk) (each row sums to 1; 0 at masked keys).
     """
-    _check_attention(q, k, v, "attention")
-    _check_mask(mask, q.shape[:-1] + k.shape[-2:-1], "attention")
+    check_attention(q, k, v, "attention")
+    check_mask(mask, q.shape[:-1] + k.shape[-2:-1], "attention")
     scores = np.matmul(q, k.swapaxes(-1, -2))  # (..., Lq, Lk): every query with every key, in ONE product
     if scale is None:
         scale = 1 / math.sqrt(q.shape[-1])
@@ -194,10 +151,10 @@ def attention_backward(dout, q, k, v, weights, scale=None):
     out = W v, W = softmax(S), S = q k^T * scale: three products and a softmax, so backward is three
     products' backward (dA = dC B^T, dB = A^T dC) and softmax_backward.
     """
-    _check_attention(q, k, v, "attention_backward")
+    check_attention(q, k, v, "attention_backward")
     lead, Lq, Lk = q.shape[:-2], q.shape[-2], k.shape[-2]
     for name, a, shape in (("dout", dout, lead + (Lq, v.shape[-1])), ("weights", weights, lead + (Lq, Lk))):
-        _check_float(a, "attention_backward", name, str(shape))
+        check_float_array(a, "attention_backward", name, str(shape))
         if a.shape != shape:
             raise ValueError(f"attention_backward expects {name} of shape {shape}, got {a.shape}")
     if scale is None:
@@ -215,8 +172,8 @@ def attention_backward(dout, q, k, v, weights, scale=None):
 
 def split_heads(x, n_heads):
     """(B, L, E) -> (B, h, L, E / h): head j gets features j*d .. (j+1)*d - 1. A view: nothing is copied."""
-    _check_float(x, "split_heads", "x", "(B, L, E)")
-    _check_positive_int(n_heads, "split_heads", "n_heads")
+    check_float_array(x, "split_heads", "x", "(B, L, E)")
+    check_positive_int(n_heads, "split_heads", "n_heads")
     if x.ndim != 3 or x.shape[-1] % n_heads:
         raise ValueError(f"split_heads expects x of shape (B, L, E) with E divisible by n_heads = {n_heads}, got "
                          f"{x.shape}")
@@ -226,52 +183,21 @@ def split_heads(x, n_heads):
 
 def merge_heads(x):
     """(B, h, L, d) -> (B, L, h * d), the inverse of split_heads: the heads side by side again (one copy)."""
-    _check_float(x, "merge_heads", "x", "(B, h, L, d)")
+    check_float_array(x, "merge_heads", "x", "(B, h, L, d)")
     if x.ndim != 4:
         raise ValueError(f"merge_heads expects x of shape (B, h, L, d), got {x.shape}")
     B, h, L, d = x.shape
     return x.transpose(0, 2, 1, 3).reshape(B, L, h * d)
 
 
-def _linear(x, W, b):
+def linear(x, W, b):
     """x (..., D_in) @ W^T + b, W (D_out, D_in) in nn.Linear's layout: ONE matrix product for all the tokens."""
     y = np.matmul(x.reshape(-1, x.shape[-1]), W.T)
     y += b  # in place: no second (N, D_out) array
     return y.reshape(x.shape[:-1] + (W.shape[0],))
 
 
-def _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, n_heads, where):
-    """Check multi-head attention's arguments; return (B, Lq, Lk, E)."""
-    for name, a, s in (("query", query, "(B, Lq, E)"), ("key", key, "(B, Lk, E)"), ("value", value, "(B, Lk, E)"),
-                       ("in_proj_weight", in_proj_weight, "(3E, E)"), ("in_proj_bias", in_proj_bias, "(3E,)"),
-                       ("out_proj_weight", out_proj_weight, "(E, E)"), ("out_proj_bias", out_proj_bias, "(E,)")):
-        _check_float(a, where, name, s)
-    _check_same_dtype(where, query=query, key=key, value=value, in_proj_weight=in_proj_weight,
-                      in_proj_bias=in_proj_bias, out_proj_weight=out_proj_weight, out_proj_bias=out_proj_bias)
-    if query.ndim != 3:
-        raise ValueError(f"{where} expects query of shape (B, Lq, E), batch first, got {query.shape}; for one "
-                         f"sequence use query[None]")
-    B, Lq, E = query.shape
-    if key.ndim != 3 or key.shape[0] != B or key.shape[2] != E or value.shape != key.shape:
-        raise ValueError(f"{where} expects key and value of shape (B, Lk, E) = ({B}, Lk, {E}), the same shape, got "
-                         f"key {key.shape} and value {value.shape}")
-    Lk = key.shape[1]
-    _check_positive_int(n_heads, where, "n_heads")
-    if E % n_heads:
-        raise ValueError(f"{where}: the width E = {E} must be divisible by n_heads = {n_heads} (each head gets "
-                         f"E / n_heads features)")
-    for name, a, shape in (("in_proj_weight", in_proj_weight, (3 * E, E)), ("in_proj_bias", in_proj_bias, (3 * E,)),
-                           ("out_proj_weight", out_proj_weight, (E, E)), ("out_proj_bias", out_proj_bias, (E,))):
-        if a.shape != shape:
-            raise ValueError(f"{where} expects {name} of shape {shape} for E = {E} (nn.MultiheadAttention's "
-                             f"layout: W_q, W_k, W_v stacked as rows), got {a.shape}")
-    if min(B, Lq, Lk, E) < 1:
-        raise ValueError(f"{where} needs at least one sequence, one query, one key and one feature, got query "
-                         f"{query.shape} and key {key.shape}")
-    return B, Lq, Lk, E
-
-
-def _project_qkv(query, key, value, in_proj_weight, in_proj_bias, n_heads):
+def project_qkv(query, key, value, in_proj_weight, in_proj_bias, n_heads):
     """The three input projections, the scale 1/sqrt(d) already in q; each split into heads: (B, h, L, d).
 
     The scale goes into W_q and b_q (E x E numbers) instead of into the (Lq, Lk) scores: the same result,
@@ -283,14 +209,14 @@ def _project_qkv(query, key, value, in_proj_weight, in_proj_bias, n_heads):
     W[:E] *= scale
     b[:E] *= scale
     if query is key and key is value:
-        qkv = _linear(query, W, b)  # (B, L, 3E)
+        qkv = linear(query, W, b)  # (B, L, 3E)
         q, k, v = qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]  # views
     elif key is value:  # cross-attention: keys and values come from the same memory
-        q = _linear(query, W[:E], b[:E])
-        kv = _linear(key, W[E:], b[E:])
+        q = linear(query, W[:E], b[:E])
+        kv = linear(key, W[E:], b[E:])
         k, v = kv[..., :E], kv[..., E:]
     else:
-        q, k, v = (_linear(x, W[i * E:(i + 1) * E], b[i * E:(i + 1) * E]) for i, x in enumerate((query, key, value)))
+        q, k, v = (linear(x, W[i * E:(i + 1) * E], b[i * E:(i + 1) * E]) for i, x in enumerate((query, key, value)))
     return split_heads(q, n_heads), split_heads(k, n_heads), split_heads(v, n_heads)
 
 
@@ -307,12 +233,12 @@ def multi_head_attention(query, key, value, in_proj_weight, in_proj_bias, out_pr
     Each head attends on its own d = E / h features: split into heads, attention on all heads at once
     (a (B, h) batch of matrix products), heads side by side again, one output projection.
     """
-    B, Lq, Lk, E = _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
+    B, Lq, Lk, E = check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
                               n_heads, "multi_head_attention")
-    _check_mask(mask, (B, n_heads, Lq, Lk), "multi_head_attention")
-    q, k, v = _project_qkv(query, key, value, in_proj_weight, in_proj_bias, n_heads)
+    check_mask(mask, (B, n_heads, Lq, Lk), "multi_head_attention")
+    q, k, v = project_qkv(query, key, value, in_proj_weight, in_proj_bias, n_heads)
     heads, weights = attention(q, k, v, mask, scale=1.0)  # (B, h, Lq, d); the scale is already in q
-    return _linear(merge_heads(heads), out_proj_weight, out_proj_bias), weights
+    return linear(merge_heads(heads), out_proj_weight, out_proj_bias), weights
 
 
 def multi_head_attention_backward(dout, query, key, value, in_proj_weight, in_proj_bias, out_proj_weight,
@@ -325,14 +251,14 @@ def multi_head_attention_backward(dout, query, key, value, in_proj_weight, in_pr
     the loss along three paths, and the gradients of the paths add up.
     The projections are recomputed from the inputs (cheap: matrix products) rather than kept from forward.
     """
-    B, Lq, Lk, E = _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
+    B, Lq, Lk, E = check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
                               n_heads, "multi_head_attention_backward")
     for name, a, shape in (("dout", dout, (B, Lq, E)), ("weights", weights, (B, n_heads, Lq, Lk))):
-        _check_float(a, "multi_head_attention_backward", name, str(shape))
+        check_float_array(a, "multi_head_attention_backward", name, str(shape))
         if a.shape != shape:
             raise ValueError(f"multi_head_attention_backward expects {name} of shape {shape}, got {a.shape}")
     scale = 1 / math.sqrt(E // n_heads)
-    q, k, v = _project_qkv(query, key, value, in_proj_weight, in_proj_bias, n_heads)
+    q, k, v = project_qkv(query, key, value, in_proj_weight, in_proj_bias, n_heads)
     concat = merge_heads(np.matmul(weights, v)).reshape(-1, E)  # the heads side by side, as in forward
     dout2 = dout.reshape(-1, E)
     dout_proj_weight, dout_proj_bias = dout2.T @ concat, dout2.sum(axis=0)  # out = concat W_o^T + b_o
@@ -362,8 +288,8 @@ def layer_norm(x, weight, bias, eps=1e-5):
     Returns (y, cache) for ``layer_norm_backward``.
     """
     for name, a, s in (("x", x, "(..., E)"), ("weight", weight, "(E,)"), ("bias", bias, "(E,)")):
-        _check_float(a, "layer_norm", name, s)
-    _check_same_dtype("layer_norm", x=x, weight=weight, bias=bias)
+        check_float_array(a, "layer_norm", name, s)
+    check_same_dtype("layer_norm", x=x, weight=weight, bias=bias)
     if x.ndim < 1 or x.shape[-1] < 1 or weight.shape != x.shape[-1:] or bias.shape != x.shape[-1:]:
         raise ValueError(f"layer_norm expects x of shape (..., E) and weight, bias of shape (E,), got x {x.shape}, "
                          f"weight {weight.shape}, bias {bias.shape}")
@@ -382,7 +308,7 @@ def layer_norm_backward(dy, cache):
     the mean and the variance depend on every feature of the token, hence the two correction terms.
     """
     xhat, rstd, weight = cache
-    _check_float(dy, "layer_norm_backward", "dy", str(xhat.shape))
+    check_float_array(dy, "layer_norm_backward", "dy", str(xhat.shape))
     if dy.shape != xhat.shape:
         raise ValueError(f"layer_norm_backward expects dy of shape {xhat.shape} (the forward output's), got {dy.shape}")
     lead = tuple(range(dy.ndim - 1))
@@ -401,8 +327,8 @@ def sinusoidal_positions(L, E, dtype=np.float64):
     hand turning at its own speed, from one turn per 2π positions (i = 0) down to one per 10000·2π. Added to
     the token embeddings, it tells attention (which by itself ignores order) where each token is.
     """
-    _check_positive_int(L, "sinusoidal_positions", "L")
-    _check_positive_int(E, "sinusoidal_positions", "E")
+    check_positive_int(L, "sinusoidal_positions", "L")
+    check_positive_int(E, "sinusoidal_positions", "E")
     angles = np.arange(L)[:, None] / 10000.0 ** (np.arange(0, E, 2) / E)  # (L, ceil(E / 2))
     pe = np.empty((L, E), dtype)
     pe[:, 0::2] = np.sin(angles)
@@ -411,155 +337,13 @@ def sinusoidal_positions(L, E, dtype=np.float64):
 
 
 # --------------------------------------------------------------------------------------------
-# Activations: ReLU, GELU (exact, and its tanh approximation).
-# --------------------------------------------------------------------------------------------
-
-def relu(x):
-    """max(x, 0), elementwise."""
-    return np.maximum(x, 0)
-
-
-def relu_backward(dy, x):
-    """dy where the input was positive, else 0."""
-    return dy * (x > 0)
-
-
-def _fit_normal_tail(a_max, degree, shift=3.0):
-    """Coefficients of Φ(-x) = exp(-a²) · t · P(u) for x >= 0, a = x / √2, t = shift / (a + shift) in (0, 1],
-    P(u) = sum_j c_j u^j and u = alpha t - beta in [-1, 1] for 0 <= a <= a_max. Returns (c, alpha, beta, shift).
-
-    Φ(-x) = erfc(a) / 2, and exp(a²)·erfc(a) / t is smooth and slowly varying in t (from 1 at a = 0 to about
-    shift / √π far out), so a polynomial fits it well: we interpolate it at Chebyshev points (a near-best fit),
-    from Python's math.erfc, once, at import. The Fraction makes a² exact at those points: exp of a rounded a²
-    would be off by up to a² ulps.
-    """
-    lo, hi = shift / (a_max + shift), 1.0  # the range of t
-
-    def f(ts):
-        a = [shift / t - shift for t in ts]
-        return [0.5 * math.exp(ai * ai) * math.exp(float(Fraction(ai) ** 2 - Fraction(ai * ai))) * math.erfc(ai) / t
-                for ai, t in zip(a, ts, strict=True)]
-
-    coef = chebyshev.cheb2poly(chebyshev.Chebyshev.interpolate(f, degree, domain=[lo, hi]).coef)
-    return [float(c) for c in coef], 2 / (hi - lo), (hi + lo) / (hi - lo), shift
-
-
-# Beyond a_max, erfc(a) is below the smallest normal number (float64: 1e-308; float32: 1e-38); there the
-# polynomial runs a little past its range and exp(-a²) takes the result to 0. Measured against math.erfc, the
-# relative error of Φ(-|x|) is below 2e-14 for |x| < 4 and 3e-13 down to x = -37 in float64 (degree 18), and
-# 2e-6 for |x| < 4 in float32 (degree 8). Most of it is exp(-a²) of a rounded a², off by about a² · eps: the
-# price of computing from x at all (PyTorch's float32 erf pays it too).
-_NORMAL_TAIL = {np.dtype(np.float64): _fit_normal_tail(26.5, 18), np.dtype(np.float32): _fit_normal_tail(10.0, 8)}
-
-
-def _normal_tail_and_pdf(x):
-    """Φ(-|x|) and φ(x) = exp(-x²/2) / sqrt(2π) for a float array x, in x's dtype.
-
-    Φ(-|x|) = exp(-a²) t P(u) (``_fit_normal_tail``): ONE polynomial on the whole array, no masks, and full
-    relative precision far out in the tail. NumPy has no erf.
-    """
-    coef, alpha, beta, shift = _NORMAL_TAIL[x.dtype]
-    a = np.abs(x)
-    a *= 1 / math.sqrt(2)
-    t = np.add(a, shift)
-    np.divide(shift, t, out=t)
-    u = t * alpha
-    u -= beta
-    tail = np.full_like(u, coef[-1])
-    for c in coef[-2::-1]:  # Horner: ((c_n u + c_{n-1}) u + ...) u + c_0
-        tail *= u
-        tail += c
-    tail *= t
-    np.square(a, out=a)
-    np.negative(a, out=a)
-    pdf = np.exp(a, out=a)  # exp(-a²) = exp(-x² / 2)
-    tail *= pdf
-    pdf *= 1 / math.sqrt(2 * math.pi)
-    return tail, pdf
-
-
-def normal_cdf(x):
-    """Φ(x) = P(N(0, 1) <= x) = (1 + erf(x / √2)) / 2, elementwise, to float64 (or float32) precision.
-
-    Φ(x) = Φ(-|x|) for x < 0 and 1 - Φ(-|x|) for x > 0, so the left tail keeps its relative precision
-    (PyTorch's (1 + erf(x / √2)) / 2 loses all its digits there).
-    """
-    _check_float(x, "normal_cdf", "x", "(any shape)")
-    return _cdf_from_tail(x, _normal_tail_and_pdf(x)[0])
-
-
-def _cdf_from_tail(x, tail):
-    tail *= np.sign(x)
-    return np.heaviside(x, 0.5).astype(x.dtype, copy=False) - tail  # x < 0: 0 + tail; x > 0: 1 - tail; x = 0: 1/2
-
-
-def gelu(x):
-    """GELU(x) = x Φ(x), the exact form (PyTorch's default ``F.gelu(x)``; BERT's activation).
-
-    Like ReLU for large |x| (Φ -> 1 or 0), but smooth: it lets a little of a negative input through.
-    Computed as max(x, 0) - |x| Φ(-|x|) (the same for x < 0 and for x > 0): ReLU minus a correction that
-    vanishes far from 0, without a mask or a branch.
-    """
-    _check_float(x, "gelu", "x", "(any shape)")
-    correction = _normal_tail_and_pdf(x)[0]
-    correction *= np.minimum(np.abs(x), np.finfo(x.dtype).max)  # finite: at x = ±inf, 0 * inf would be NaN
-    y = np.maximum(x, 0)
-    y -= correction
-    return y
-
-
-def gelu_backward(dy, x):
-    """d GELU / dx = Φ(x) + x φ(x); returns dy times that (x: the forward input)."""
-    tail, pdf = _normal_tail_and_pdf(x)
-    pdf *= x
-    pdf += _cdf_from_tail(x, tail)
-    pdf *= dy
-    return pdf
-
-
-_GELU_C = math.sqrt(2 / math.pi)
-
-
-def gelu_tanh(x):
-    """The tanh approximation of GELU, 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), as
-    ``F.gelu(x, approximate="tanh")``: GPT-2's activation (an erf was slow on 2019 hardware)."""
-    _check_float(x, "gelu_tanh", "x", "(any shape)")
-    t = _gelu_tanh_inner(x)
-    t += 1
-    t *= x
-    t *= 0.5
-    return t
-
-
-def _gelu_tanh_inner(x):
-    """tanh(√(2/π) (x + 0.044715 x³)), in place on one new array (x * x * x: x**3 would call the slow pow)."""
-    t = x * x
-    t *= 0.044715
-    t += 1
-    t *= x
-    t *= _GELU_C
-    return np.tanh(t, out=t)
-
-
-def gelu_tanh_backward(dy, x):
-    """dy times d gelu_tanh / dx = 0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 3 · 0.044715 x²), t = tanh(...)."""
-    t = _gelu_tanh_inner(x)
-    return dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * x * x))
-
-
-_ACTIVATIONS = {"relu": (relu, relu_backward), "gelu": (gelu, gelu_backward),
-                "gelu_tanh": (gelu_tanh, gelu_tanh_backward)}
-
-
-def _check_activation(activation, where):
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"{where} expects activation 'relu', 'gelu' (exact, erf) or 'gelu_tanh' (the tanh "
-                         f"approximation), got {activation!r}")
-
-
-# --------------------------------------------------------------------------------------------
 # The feed-forward block.
 # --------------------------------------------------------------------------------------------
+
+# name -> (function, its backward). GELU (exact, and GPT-2's tanh approximation): notebook 12.
+ACTIVATIONS = {"relu": (relu, relu_backward), "gelu": (gelu, gelu_backward),
+               "gelu_tanh": (gelu_tanh, gelu_tanh_backward)}
+
 
 def feed_forward(x, W1, b1, W2, b2, activation="relu"):
     """The position-wise feed-forward block: act(x W1^T + b1) W2^T + b2, the same for every token.
@@ -568,30 +352,30 @@ def feed_forward(x, W1, b1, W2, b2, activation="relu"):
     F the hidden width (usually 4E). activation: "relu", "gelu" (exact) or "gelu_tanh".
     Returns (y (..., E), cache) for ``feed_forward_backward``.
     """
-    _check_activation(activation, "feed_forward")
+    check_activation(activation, "feed_forward")
     for name, a, s in (("x", x, "(..., E)"), ("W1", W1, "(F, E)"), ("b1", b1, "(F,)"), ("W2", W2, "(E, F)"),
                        ("b2", b2, "(E,)")):
-        _check_float(a, "feed_forward", name, s)
-    _check_same_dtype("feed_forward", x=x, W1=W1, b1=b1, W2=W2, b2=b2)
+        check_float_array(a, "feed_forward", name, s)
+    check_same_dtype("feed_forward", x=x, W1=W1, b1=b1, W2=W2, b2=b2)
     E = x.shape[-1] if x.ndim else 0
     F = W1.shape[0] if W1.ndim == 2 else 0
     if x.ndim < 1 or W1.shape != (F, E) or b1.shape != (F,) or W2.shape != (E, F) or b2.shape != (E,) or F < 1:
         raise ValueError(f"feed_forward expects x (..., E), W1 (F, E), b1 (F,), W2 (E, F), b2 (E,) (nn.Linear's "
                          f"layout) with E = {E}, got W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, b2 {b2.shape}")
-    pre = _linear(x, W1, b1)  # (..., F)
-    hidden = _ACTIVATIONS[activation][0](pre)
-    return _linear(hidden, W2, b2), (x, pre, hidden, W1, W2, activation)
+    pre = linear(x, W1, b1)  # (..., F)
+    hidden = ACTIVATIONS[activation][0](pre)
+    return linear(hidden, W2, b2), (x, pre, hidden, W1, W2, activation)
 
 
 def feed_forward_backward(dy, cache):
     """Backward of ``feed_forward``: dy (..., E) -> dx (..., E), dW1 (F, E), db1 (F,), dW2 (E, F), db2 (E,)."""
     x, pre, hidden, W1, W2, activation = cache
-    _check_float(dy, "feed_forward_backward", "dy", str(x.shape))
+    check_float_array(dy, "feed_forward_backward", "dy", str(x.shape))
     if dy.shape != x.shape:
         raise ValueError(f"feed_forward_backward expects dy of shape {x.shape} (the forward output's), got {dy.shape}")
     E, F = x.shape[-1], pre.shape[-1]
     dy2, hidden2 = dy.reshape(-1, E), hidden.reshape(-1, F)  # every token is one more row: sums over tokens
-    dpre = _ACTIVATIONS[activation][1](dy2 @ W2, pre.reshape(-1, F))
+    dpre = ACTIVATIONS[activation][1](dy2 @ W2, pre.reshape(-1, F))
     dx = (dpre @ W1).reshape(x.shape)
     return dx, dpre.T @ x.reshape(-1, E), dpre.sum(axis=0), dy2.T @ hidden2, dy2.sum(axis=0)
 
@@ -600,47 +384,28 @@ def feed_forward_backward(dy, cache):
 # Encoder and decoder layers, as nn.TransformerEncoderLayer / nn.TransformerDecoderLayer (forward only).
 # --------------------------------------------------------------------------------------------
 
-_MHA_KEYS = ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")
-_FF_NORM_KEYS = ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias")
-ENCODER_LAYER_KEYS = (tuple(f"self_attn.{k}" for k in _MHA_KEYS) + _FF_NORM_KEYS
+MHA_KEYS = ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")
+FF_NORM_KEYS = ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias")
+ENCODER_LAYER_KEYS = (tuple(f"self_attn.{k}" for k in MHA_KEYS) + FF_NORM_KEYS
                       + ("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"))
-DECODER_LAYER_KEYS = (tuple(f"self_attn.{k}" for k in _MHA_KEYS) + tuple(f"multihead_attn.{k}" for k in _MHA_KEYS)
-                      + _FF_NORM_KEYS + ("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias",
+DECODER_LAYER_KEYS = (tuple(f"self_attn.{k}" for k in MHA_KEYS) + tuple(f"multihead_attn.{k}" for k in MHA_KEYS)
+                      + FF_NORM_KEYS + ("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias",
                                          "norm3.weight", "norm3.bias"))
 
 
-def _check_layer_input(x, where, name, shape_text):
-    _check_float(x, where, name, shape_text)
-    if x.ndim != 3:
-        raise ValueError(f"{where} expects {name} of shape {shape_text}, batch first, got {x.shape}; for one "
-                         f"sequence use {name}[None]")
-
-
-def _check_params(params, keys, where):
-    if not isinstance(params, dict):
-        raise ValueError(f"{where} expects params as a dict with the keys of the PyTorch layer's state_dict, "
-                         f"got {type(params).__name__}")
-    missing, extra = [k for k in keys if k not in params], [k for k in params if k not in keys]
-    if missing or extra:
-        raise ValueError(f"{where} expects params with exactly the state_dict keys {list(keys)}; missing "
-                         f"{missing}, unexpected {extra}")
-    for k in keys:
-        if not isinstance(params[k], np.ndarray):
-            raise ValueError(f"{where} expects params[{k!r}] as a NumPy array, got {type(params[k]).__name__}: "
-                             f"use {{k: v.detach().numpy() for k, v in layer.state_dict().items()}}")
-
-
-def _attend(params, prefix, query, memory, n_heads, mask):
+def attend(params, prefix, query, memory, n_heads, mask):
     """Multi-head attention with the weights under ``prefix`` ('self_attn.' or 'multihead_attn.'): out only."""
-    p = [params[prefix + k] for k in _MHA_KEYS]
+    p = [params[prefix + k] for k in MHA_KEYS]
     return multi_head_attention(query, memory, memory, *p, n_heads, mask=mask)[0]
 
 
-def _norm(params, name, x, eps):
+def norm(params, name, x, eps):
+    """Layer norm with the weights ``name``.weight and ``name``.bias ('norm1', ...): y only."""
     return layer_norm(x, params[f"{name}.weight"], params[f"{name}.bias"], eps)[0]
 
 
-def _ff(params, x, activation):
+def ff(params, x, activation):
+    """The feed-forward block with the weights linear1.* and linear2.*: y only."""
     return feed_forward(x, params["linear1.weight"], params["linear1.bias"], params["linear2.weight"],
                         params["linear2.bias"], activation)[0]
 
@@ -657,15 +422,15 @@ def encoder_layer(x, params, n_heads, mask=None, norm_first=False, activation="r
     Post-norm (the 2017 paper, norm_first=False):  x = norm1(x + SA(x)),  x = norm2(x + FF(x))
     Pre-norm (GPT-2 and most models since, True):  x = x + SA(norm1(x)), x = x + FF(norm2(x))
     """
-    _check_layer_input(x, "encoder_layer", "x", "(B, L, E)")
-    _check_params(params, ENCODER_LAYER_KEYS, "encoder_layer")
-    _check_activation(activation, "encoder_layer")
+    check_layer_input(x, "encoder_layer", "x", "(B, L, E)")
+    check_params(params, ENCODER_LAYER_KEYS, "encoder_layer")
+    check_activation(activation, "encoder_layer")
     if norm_first:
-        h = _norm(params, "norm1", x, eps)
-        x = x + _attend(params, "self_attn.", h, h, n_heads, mask)
-        return x + _ff(params, _norm(params, "norm2", x, eps), activation)
-    x = _norm(params, "norm1", x + _attend(params, "self_attn.", x, x, n_heads, mask), eps)
-    return _norm(params, "norm2", x + _ff(params, x, activation), eps)
+        h = norm(params, "norm1", x, eps)
+        x = x + attend(params, "self_attn.", h, h, n_heads, mask)
+        return x + ff(params, norm(params, "norm2", x, eps), activation)
+    x = norm(params, "norm1", x + attend(params, "self_attn.", x, x, n_heads, mask), eps)
+    return norm(params, "norm2", x + ff(params, x, activation), eps)
 
 
 def decoder_layer(x, memory, params, n_heads, self_mask=None, memory_mask=None, norm_first=False,
@@ -683,15 +448,15 @@ def decoder_layer(x, memory, params, n_heads, self_mask=None, memory_mask=None, 
     Pre-norm:   x = x + SA(norm1(x)),  x = x + CA(norm2(x), memory),  x = x + FF(norm3(x))
     In cross-attention (CA) the queries come from the decoder and the keys and values from the memory.
     """
-    _check_layer_input(x, "decoder_layer", "x", "(B, L, E)")
-    _check_layer_input(memory, "decoder_layer", "memory", "(B, Lm, E)")
-    _check_params(params, DECODER_LAYER_KEYS, "decoder_layer")
-    _check_activation(activation, "decoder_layer")
+    check_layer_input(x, "decoder_layer", "x", "(B, L, E)")
+    check_layer_input(memory, "decoder_layer", "memory", "(B, Lm, E)")
+    check_params(params, DECODER_LAYER_KEYS, "decoder_layer")
+    check_activation(activation, "decoder_layer")
     if norm_first:
-        h = _norm(params, "norm1", x, eps)
-        x = x + _attend(params, "self_attn.", h, h, n_heads, self_mask)
-        x = x + _attend(params, "multihead_attn.", _norm(params, "norm2", x, eps), memory, n_heads, memory_mask)
-        return x + _ff(params, _norm(params, "norm3", x, eps), activation)
-    x = _norm(params, "norm1", x + _attend(params, "self_attn.", x, x, n_heads, self_mask), eps)
-    x = _norm(params, "norm2", x + _attend(params, "multihead_attn.", x, memory, n_heads, memory_mask), eps)
-    return _norm(params, "norm3", x + _ff(params, x, activation), eps)
+        h = norm(params, "norm1", x, eps)
+        x = x + attend(params, "self_attn.", h, h, n_heads, self_mask)
+        x = x + attend(params, "multihead_attn.", norm(params, "norm2", x, eps), memory, n_heads, memory_mask)
+        return x + ff(params, norm(params, "norm3", x, eps), activation)
+    x = norm(params, "norm1", x + attend(params, "self_attn.", x, x, n_heads, self_mask), eps)
+    x = norm(params, "norm2", x + attend(params, "multihead_attn.", x, memory, n_heads, memory_mask), eps)
+    return norm(params, "norm3", x + ff(params, x, activation), eps)

@@ -23,22 +23,18 @@ from helpers.scratch.attention import (
     encoder_layer,
     feed_forward,
     feed_forward_backward,
-    gelu,
-    gelu_backward,
-    gelu_tanh,
-    gelu_tanh_backward,
     layer_norm,
     layer_norm_backward,
     merge_heads,
     multi_head_attention,
     multi_head_attention_backward,
-    normal_cdf,
     padding_mask,
     sinusoidal_positions,
     softmax,
     softmax_backward,
     split_heads,
 )
+from helpers.scratch.gelu import gelu, gelu_backward, gelu_tanh, gelu_tanh_backward, normal_cdf
 
 TOL = {"rtol": 1e-10, "atol": 1e-12}  # float64 against float64: the two differ only in rounding
 GRAD_TOL = {"rtol": 1e-8, "atol": 1e-12}
