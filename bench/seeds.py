@@ -123,6 +123,12 @@ DECLARED = {
             Metric("largest NumPy-PyTorch accuracy gap over epochs", "gap", "<", r"gap < ([0-9.]+)", 0.005),
             Metric("first-layer gradient, sigmoid / ReLU net", "ratio", "<", r"ratio < ([0-9.e-]+)", 1.0,
                    scale="log"),
+            # 150 steps of SGD on the 15-layer nets: how far the first layer moved (relative), the last-20 loss
+            Metric("deep sigmoid net: first layer's relative change", "sigmoid_moved", "<",
+                   r"sigmoid_moved < ([0-9.e-]+)", 1.0, scale="log"),
+            Metric("deep sigmoid net: training loss at the end", "sigmoid_end", ">", r"sigmoid_end > ([0-9.]+)", LOSS),
+            Metric("deep ReLU net: first layer's relative change", "relu_moved", ">", r"relu_moved > ([0-9.]+)", 0.05),
+            Metric("deep ReLU net: training loss at the end", "relu_end", "<", r"relu_end < ([0-9.]+)", 0.1),
         ),
     ),
     "05_cnn": Sweep(

@@ -8,11 +8,15 @@ notebook's model.
                       by ``python3 dev.py train mnist_cnn``, to judge generated digits
 - ``Generator``,
   ``make_discriminator``  10: the DCGAN for 28×28 digits (``python3 dev.py train dcgan_generator``)
+- ``Bert``, ``BertLayer``  12 (ahead of it): BERT's encoder with Hugging Face ``BertModel``'s parameter names, so that
+                      its state_dict loads as it is (``helpers.scratch.bert.bert_forward`` reads the same dict)
 """
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["make_cnn", "Z_DIM", "Generator", "make_discriminator"]
+__all__ = ["make_cnn", "Z_DIM", "Generator", "make_discriminator", "BertLayer", "Bert"]
 
 
 def make_cnn():
@@ -60,3 +64,62 @@ def make_discriminator(width=32):
         nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),  # 7x7
         nn.Flatten(), nn.Linear(2 * width * 7 * 7, 1),
     )
+
+
+class BertLayer(nn.Module):
+    """One BERT encoder layer (post-norm, GELU): x = LN(x + attention(x)), x = LN(x + FF(x)). x: (B, L, H).
+
+    The sub-modules are named as in Hugging Face's BertLayer (attention.self.query, ..., output.LayerNorm).
+    """
+
+    def __init__(self, hidden, heads, intermediate, eps=1e-12):
+        super().__init__()
+        self.heads = heads
+        self.attention = nn.ModuleDict({
+            "self": nn.ModuleDict({n: nn.Linear(hidden, hidden) for n in ("query", "key", "value")}),
+            "output": nn.ModuleDict({"dense": nn.Linear(hidden, hidden), "LayerNorm": nn.LayerNorm(hidden, eps=eps)}),
+        })
+        self.intermediate = nn.ModuleDict({"dense": nn.Linear(hidden, intermediate)})
+        self.output = nn.ModuleDict({"dense": nn.Linear(intermediate, hidden),
+                                     "LayerNorm": nn.LayerNorm(hidden, eps=eps)})
+
+    def forward(self, x, keep=None):
+        """keep: None or bool (B, 1, 1, L), True = may attend (the real tokens)."""
+        B, L, H = x.shape
+        q, k, v = (self.attention["self"][n](x).view(B, L, self.heads, H // self.heads).transpose(1, 2)
+                   for n in ("query", "key", "value"))
+        heads = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)  # (B, heads, L, H / heads)
+        out = self.attention["output"]
+        x = out["LayerNorm"](x + out["dense"](heads.transpose(1, 2).reshape(B, L, H)))
+        return self.output["LayerNorm"](x + self.output["dense"](F.gelu(self.intermediate["dense"](x))))
+
+
+class Bert(nn.Module):
+    """BERT's encoder: token + position + segment embeddings, layer norm, `layers` BertLayers, and the pooler
+    (tanh of a dense layer on the [CLS] token). Parameter names as in Hugging Face's BertModel.
+
+    ids, segments: (B, L) int; lengths: None or (B,) real lengths. Returns (hidden (B, L, H), pooled (B, H)).
+    """
+
+    def __init__(self, vocab_size, hidden=128, layers=2, heads=4, intermediate=512, max_positions=64, eps=1e-12):
+        super().__init__()
+        self.embeddings = nn.ModuleDict({
+            "word_embeddings": nn.Embedding(vocab_size, hidden),
+            "position_embeddings": nn.Embedding(max_positions, hidden),
+            "token_type_embeddings": nn.Embedding(2, hidden),
+            "LayerNorm": nn.LayerNorm(hidden, eps=eps)})
+        self.encoder = nn.ModuleDict({"layer": nn.ModuleList(BertLayer(hidden, heads, intermediate, eps)
+                                                             for _ in range(layers))})
+        self.pooler = nn.ModuleDict({"dense": nn.Linear(hidden, hidden)})
+
+    def forward(self, ids, segments, lengths=None):
+        e = self.embeddings
+        L = ids.shape[1]
+        x = e["LayerNorm"](e["word_embeddings"](ids) + e["position_embeddings"].weight[:L]
+                           + e["token_type_embeddings"](segments))
+        keep = None
+        if lengths is not None:
+            keep = (torch.arange(L, device=ids.device) < lengths[:, None])[:, None, None, :]
+        for layer in self.encoder["layer"]:
+            x = layer(x, keep)
+        return x, torch.tanh(self.pooler["dense"](x[:, 0]))

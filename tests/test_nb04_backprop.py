@@ -126,11 +126,6 @@ def test_descent_explorer_shows_divergence_only_above_the_limit(nb):
 
 # Exercises: every reference solution passes; every plausible wrong answer is rejected with a hint.
 
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_reference_solutions_pass(key, capsys):
-    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
-
-
 def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here

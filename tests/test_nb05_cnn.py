@@ -131,11 +131,6 @@ def test_cnn_architecture(nb):
 
 # Exercises: every reference solution passes; every plausible wrong answer is rejected with a hint.
 
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_reference_solutions_pass(key, capsys):
-    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
-
-
 def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here

@@ -109,11 +109,6 @@ def test_add_noise_is_seeded_and_clipped():
     assert torch.equal(a, b) and a.min() >= 0 and a.max() <= 1 and not torch.equal(a, x)
 
 
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_reference_solutions_pass(key, capsys):
-    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
-
-
 def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here

@@ -162,11 +162,6 @@ def test_gradient_norm_widget_draws_every_setting():
     assert len(results) == 2
 
 
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_reference_solutions_pass(key, capsys):
-    assert check(key, SOLUTIONS[key]) is True, capsys.readouterr().out
-
-
 def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here
