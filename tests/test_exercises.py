@@ -110,6 +110,21 @@ def test_dict_answer_checks_the_form():
             ex.dict_answer(wrong, "ab", form)
 
 
+def test_number_answer_checks_the_form():
+    assert ex.number_answer(3, "a count") == 3.0 and ex.number_answer(np.float32(0.5), "a factor") == 0.5
+    count = ex.number_answer(12.0, "a count", whole=True)
+    assert count == 12 and isinstance(count, int)
+    for unattempted in (None, ...):
+        with pytest.raises(ex.NotAttempted):
+            ex.number_answer(unattempted, "a count")
+    for wrong in ("0.75", True, [1.0]):
+        with pytest.raises(AssertionError, match=r"answer with a number \(a factor\)"):
+            ex.number_answer(wrong, "a factor")
+    for wrong in (8.5, float("nan"), float("inf"), "12"):
+        with pytest.raises(AssertionError, match=r"answer with a whole number \(a count\)"):
+            ex.number_answer(wrong, "a count", whole=True)
+
+
 def test_array_answer_checks_the_form():
     a = ex.array_answer([[1, 2], [3, 4]], (2, 2), "a 2x2 list")
     assert a.dtype == np.float64 and a.tolist() == [[1.0, 2.0], [3.0, 4.0]]

@@ -41,8 +41,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["exercise", "check", "hint", "NotAttempted", "registered", "load_all", "tuple_answer", "dict_answer",
-           "array_answer", "names_used", "forbid"]
+__all__ = ["exercise", "check", "hint", "NotAttempted", "registered", "load_all", "number_answer", "tuple_answer",
+           "dict_answer", "array_answer", "names_used", "forbid"]
 
 
 class NotAttempted(Exception):
@@ -149,6 +149,22 @@ def _guard(answer):
         return result
 
     return guarded
+
+
+def number_answer(answer, what: str, whole: bool = False):
+    """The student's numeric answer: a float, or an int with ``whole=True`` (a count).
+
+    Raises NotAttempted for a placeholder (None or ...); AssertionError ("answer with a number (what)", shown to
+    the student) for anything that is not a number, a bool or a numeric string included, and with ``whole=True``
+    for a number that is not whole.
+    """
+    if _is_unattempted(answer):
+        raise NotAttempted
+    kind = "a whole number" if whole else "a number"
+    ok = not isinstance(answer, bool) and isinstance(answer, (int, float, np.integer, np.floating))
+    if not ok or (whole and not (np.isfinite(answer) and answer == int(answer))):
+        raise AssertionError(f"answer with {kind} ({what}), got {answer!r}")
+    return int(answer) if whole else float(answer)
 
 
 def tuple_answer(answer, n: int, form: str) -> tuple:

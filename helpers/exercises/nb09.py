@@ -2,16 +2,10 @@
 
 import numpy as np
 
-from helpers.exercises import exercise, forbid, tuple_answer
+from helpers.exercises import exercise, forbid, number_answer, tuple_answer
 
 # Exercise 09.param_count: nn.LSTM(input_size=32, hidden_size=128)
 _D, _H = 32, 128
-
-
-def _whole_number(answer, what):
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer, float)) or answer != int(answer):
-        raise AssertionError(f"answer with a whole number ({what}), got {answer!r}")
-    return int(answer)
 
 
 @exercise("09.param_count",
@@ -20,7 +14,7 @@ def _whole_number(answer, what):
                  "bias vectors (bias_ih and bias_hh). Multiply by the number of gates.",
                  "4·128·(32 + 128) weights + 2·4·128 biases."))
 def _param_count(answer):
-    n = _whole_number(answer, "a count of parameters")
+    n = number_answer(answer, "a count of parameters", whole=True)
     weights, bias = 4 * _H * (_D + _H), 4 * _H
     if n == weights:
         raise AssertionError("you counted the weights; the biases are parameters too")
@@ -41,7 +35,7 @@ def _param_count(answer):
                  "You need the smallest n with 0.95 ** n < 0.01: take logarithms (careful: ln 0.95 is negative).",
                  "n > ln(0.01) / ln(0.95) ≈ 89.8, so round up."))
 def _forget_horizon(answer):
-    n = _whole_number(answer, "a number of steps")
+    n = number_answer(answer, "a number of steps", whole=True)
     if n == 20:
         raise AssertionError("1 / (1 − f) = 20 is the 'typical' memory length (the gradient has fallen to "
                              "about 36 % by then); the question asks for 1 %")

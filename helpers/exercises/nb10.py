@@ -2,13 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import exercise, forbid, tuple_answer
-
-
-def _number(answer, what):
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        raise AssertionError(f"answer with a number ({what}), got {answer!r}")
-    return float(answer)
+from helpers.exercises import exercise, forbid, number_answer, tuple_answer
 
 
 @exercise("10.optimal_d",
@@ -17,7 +11,7 @@ def _number(answer, what):
                  "D*(x) = p_data(x) / (p_data(x) + p_g(x)): the share of the real data in the total density at x.",
                  "0.3 / (0.3 + 0.1)"))
 def _optimal_d(answer):
-    d = _number(answer, "a probability")
+    d = number_answer(answer, "a probability")
     if abs(d - 0.3 / 0.1) < 1e-9 or abs(d - 0.1 / 0.3) < 1e-9:
         raise AssertionError("a ratio of the two densities is not a probability: divide by their SUM")
     if abs(d - 0.25) < 1e-9:
@@ -35,7 +29,7 @@ def _optimal_d(answer):
                  "The sizes are D and 1 − D (section 2). Divide the non-saturating one by the saturating one.",
                  "(1 − 0.002) / 0.002"))
 def _gradient_ratio(answer):
-    r = _number(answer, "a factor")
+    r = number_answer(answer, "a factor")
     if abs(r - 0.002 / 0.998) < 1e-9:
         raise AssertionError("upside down: the non-saturating gradient is the LARGER one here")
     if abs(r - 1 / 0.002) < 1e-6:

@@ -2,15 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import NotAttempted, exercise, forbid
-
-
-def _number(answer, what):
-    if answer is None or answer is Ellipsis:
-        raise NotAttempted
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        raise AssertionError(f"answer with a number ({what}), got {answer!r}")
-    return float(answer)
+from helpers.exercises import exercise, forbid, number_answer
 
 
 def _torch_attention(q, k, v, mask):
@@ -94,7 +86,7 @@ _E, _H = 512, 8
                  "do not multiply them.",
                  "4 · 512 · 512 + 4 · 512."))
 def _mha_params(answer):
-    n = _number(answer, "a count of parameters")
+    n = number_answer(answer, "a count of parameters")
     weights, biases = 4 * _E * _E, 4 * _E
     if n == weights:
         raise AssertionError("you counted the weights; each of the four maps also has a bias of 512")
@@ -114,7 +106,7 @@ def _mha_params(answer):
                  "1,024 × 1,024 weights per head, 12 heads, 4 bytes each; then divide by 2^20.",
                  "12 · 1024² · 4 / 2^20."))
 def _attention_memory(answer):
-    x = _number(answer, "MiB")
+    x = number_answer(answer, "MiB")
     want = 12 * 1024**2 * 4 / 2**20  # 48
     if abs(x - want / 12) < 1e-6:
         raise AssertionError("that is one head's weights; the layer has 12 heads")
