@@ -11,7 +11,8 @@
     python3 dev.py sweep [NOTEBOOK ...]     each notebook with 5 seeds: every asserted training result
                                             -> bench/results/seed_sweep.{json,md}, which the floors follow
     python3 dev.py train NAME ...           retrain a shipped checkpoint (data/checkpoints.py: mnist_cnn,
-                                            dcgan_generator) and record its checksum in data/SHA256SUMS
+                                            dcgan_generator, bert_pretrained) and record its checksum in
+                                            data/SHA256SUMS
     python3 dev.py publish OWNER/NAME       set the course's GitHub path in every badge, setup cell,
                                             README, CONTRIBUTING and test at once (--check: verify)
 

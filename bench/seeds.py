@@ -261,6 +261,32 @@ DECLARED = {
                   "shares[-1, 0] > 0.2 and shares[-1, 1] > 0.2 and shares[-1, 2] > 0.4", r"last_layer_share >= "),
         ),
     ),
+    "12_bert": Sweep(
+        metrics=(
+            # a fall of a noisy loss (nats) over 150 steps: margin 0.1
+            Metric("150 steps of pre-training: fall of the masked-LM loss (nats)", "mlm_drop", ">=",
+                   r"mlm_drop >= ([0-9.]+)", 0.1),
+            Metric("shipped checkpoint: masked-word accuracy on held-out pairs", "masked_accuracy", ">=",
+                   r"masked_accuracy >= ([0-9.]+)", ACCURACY),
+            Metric("shipped checkpoint: next-sentence accuracy, 2,000 held-out pairs", "next_accuracy", ">=",
+                   r"next_accuracy >= ([0-9.]+)", ACCURACY),
+            Metric("shipped checkpoint: next-sentence accuracy, random B from the same play", "same_play", ">=",
+                   r"same_play >= ([0-9.]+)", ACCURACY),
+            # a difference of two accuracies on 410 lines: margin 0.02
+            Metric("question or not, head only: pre-trained minus random encoder", "head_gain", ">=",
+                   r"head_gain >= ([0-9.]+)", 0.02),
+        ),
+        claims=(
+            Claim("masked-word accuracy above twice the most-frequent-word baseline",
+                  'masked_accuracy > 2 * scores["baseline"]', r"assert masked_accuracy >= "),
+            Claim("next-sentence accuracy: binomial p-value below 1e-6", "p_value < 1e-6", r"assert next_accuracy >= "),
+            Claim("fill-in: at least 3 of the 4 right-context words in the top 3", "hits >= 3", r"assert hits >= 3"),
+            # the text says the fine-tuned pair ends "within a few points", either ahead (sweep of 5 seeds)
+            Claim("question or not: fine-tuned, pre-trained and random encoders within 8 points",
+                  'abs(results["pre-trained"]["fine-tuned"] - results["random"]["fine-tuned"]) < 0.08',
+                  r"assert head_gain >= "),
+        ),
+    ),
 }
 
 

@@ -2,6 +2,7 @@
 
     python3 dev.py train mnist_cnn         # notebook 05's CNN on the shipped MNIST (about 30 s on 2 cores)
     python3 dev.py train dcgan_generator   # notebook 10's DCGAN generator, trained longer (about 8 min)
+    python3 dev.py train bert_pretrained   # notebook 12's tiny BERT, masked LM + next sentence (about 13 min)
 
 Each recipe is seeded, but float32 training on another CPU ends in slightly different weights: a retrained file
 has new bytes (and a new checksum line), and the notebooks check what it reaches, never its digits. The models
@@ -15,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -22,7 +24,8 @@ DATA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(DATA_DIR.parent))
 
 from helpers import data  # noqa: E402
-from helpers.models import Z_DIM, Generator, make_cnn, make_discriminator  # noqa: E402
+from helpers.models import Z_DIM, BertPretraining, Generator, make_cnn, make_discriminator  # noqa: E402
+from helpers.scratch import bert  # noqa: E402
 
 SUMS = DATA_DIR / "SHA256SUMS"
 
@@ -87,7 +90,50 @@ def train_dcgan_generator(steps=9000, batch=64, lr=1e-3, seed=0):
     return G.state_dict(), None
 
 
-RECIPES = {"mnist_cnn": train_mnist_cnn, "dcgan_generator": train_dcgan_generator}
+# Notebook 12's tiny BERT: its vocabulary (the most frequent words of the training speeches), input length and size.
+BERT_VOCAB, BERT_MAX_LEN = 3000, 32
+BERT_CONFIG = {"hidden": 128, "layers": 2, "heads": 4, "intermediate": 512, "max_positions": BERT_MAX_LEN}
+
+
+def bert_corpus():
+    """Notebook 12's data: (vocab, train table, test table); the test part is the last 15 % of every play's speeches."""
+    train, test = bert.hold_out(bert.play_speeches(data.load("shakespeare")))
+    vocab = bert.build_vocab((bert.words(line) for speeches in train.values() for s in speeches for line in s),
+                             BERT_VOCAB)
+    index = {w: i for i, w in enumerate(vocab)}
+    return vocab, bert.line_table(train, index), bert.line_table(test, index)
+
+
+def train_bert_pretrained(steps=9000, batch=64, lr=2e-3, warmup=200, seed=0):
+    """Masked LM + next-sentence prediction on line pairs of the training speeches: AdamW, linear warm-up, then a
+    linear decay to 0. Saved in float16 (half the bytes; data.load gives float32 back), with the two training
+    losses averaged over every 100 steps under the keys "log.mlm" and "log.nsp" (notebook 12 plots them)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    _, table, _ = bert_corpus()
+    model = BertPretraining(BERT_VOCAB, **BERT_CONFIG)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    start, log = time.time(), torch.zeros(2, steps)
+    for step in range(steps):
+        for group in opt.param_groups:
+            group["lr"] = lr * min((step + 1) / warmup, (steps - step) / (steps - warmup))
+        b = {k: torch.from_numpy(v) for k, v in bert.pretraining_batch(table, batch, rng, BERT_MAX_LEN,
+                                                                        BERT_VOCAB).items()}
+        mlm, nsp = model.losses(b)
+        opt.zero_grad()
+        (mlm + nsp).backward()
+        opt.step()
+        log[:, step] = torch.stack([mlm.detach(), nsp.detach()])
+        if (step + 1) % 250 == 0:
+            print(f"bert_pretrained: step {step + 1}/{steps}, MLM {mlm.item():.3f}, NSP {nsp.item():.3f}, "
+                  f"{time.time() - start:.0f} s", flush=True)
+    mlm_log, nsp_log = log.view(2, -1, 100).mean(dim=2)
+    state = {**model.state_dict(), "log.mlm": mlm_log, "log.nsp": nsp_log}
+    return {k: v.half() for k, v in state.items()}, None
+
+
+RECIPES = {"mnist_cnn": train_mnist_cnn, "dcgan_generator": train_dcgan_generator,
+           "bert_pretrained": train_bert_pretrained}
 
 
 def record_checksum(name: str) -> str:

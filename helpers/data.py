@@ -41,6 +41,7 @@ FILES = {
     # trained checkpoints (data/checkpoints.py): state dicts of the helpers.models they are named after
     "mnist_cnn": "mnist_cnn.pt",
     "dcgan_generator": "dcgan_generator.pt",
+    "bert_pretrained": "bert_pretrained.pt",
 }
 
 # Files already verified in this process: {(path, size, mtime_ns)}. Hashing ~6 MB
@@ -151,7 +152,7 @@ def path(name: str) -> Path:
     """Path of a dataset's file in data/, after checking it against data/SHA256SUMS.
 
     name: one of "mnist", "fashion_mnist", "digits", "iris", "shakespeare", "names", "camera", "mnist_cnn",
-    "dcgan_generator".
+    "dcgan_generator", "bert_pretrained".
     Raises ValueError for an unknown name, DataError for a missing or corrupt file.
     """
     if not isinstance(name, str) or name not in FILES:
@@ -195,6 +196,8 @@ def load(name: str) -> Dataset | str:
     "shakespeare"    a str (not a Dataset) of about 1 MB
     "mnist_cnn"      a state dict (tensors only) for helpers.models.make_cnn(), trained on "mnist"
     "dcgan_generator"  a state dict for helpers.models.Generator(), notebook 10's DCGAN trained longer
+    "bert_pretrained"  a state dict for helpers.models.BertPretraining (notebook 12), stored in float16 to halve
+                     the file and returned in float32
     """
     file = path(name)
     if name == "shakespeare":
@@ -204,7 +207,8 @@ def load(name: str) -> Dataset | str:
     if file.suffix == ".pt":
         import torch
 
-        return torch.load(file, map_location="cpu", weights_only=True)  # tensors only: no code is unpickled
+        state = torch.load(file, map_location="cpu", weights_only=True)  # tensors only: no code is unpickled
+        return {k: v.float() if v.dtype == torch.float16 else v for k, v in state.items()}
     return _load_npz(file)
 
 

@@ -8,15 +8,17 @@ notebook's model.
                       by ``python3 dev.py train mnist_cnn``, to judge generated digits
 - ``Generator``,
   ``make_discriminator``  10: the DCGAN for 28×28 digits (``python3 dev.py train dcgan_generator``)
-- ``Bert``, ``BertLayer``  12 (ahead of it): BERT's encoder with Hugging Face ``BertModel``'s parameter names, so that
+- ``Bert``, ``BertLayer``  12: BERT's encoder with Hugging Face ``BertModel``'s parameter names, so that
                       its state_dict loads as it is (``helpers.scratch.bert.bert_forward`` reads the same dict)
+- ``BertPretraining``  12: the encoder with its masked-LM and next-sentence heads, pre-trained on the shipped plays
+                      by ``python3 dev.py train bert_pretrained``
 """
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["make_cnn", "Z_DIM", "Generator", "make_discriminator", "BertLayer", "Bert"]
+__all__ = ["make_cnn", "Z_DIM", "Generator", "make_discriminator", "BertLayer", "Bert", "BertPretraining"]
 
 
 def make_cnn():
@@ -123,3 +125,43 @@ class Bert(nn.Module):
         for layer in self.encoder["layer"]:
             x = layer(x, keep)
         return x, torch.tanh(self.pooler["dense"](x[:, 0]))
+
+
+class BertPretraining(nn.Module):
+    """BERT and its two pre-training heads. Masked LM: dense -> GELU -> layer norm, then a score for every word of
+    the vocabulary by a dot product with its input embedding (the output matrix is tied to the input one) plus a
+    bias. Next sentence: two logits (is next, is not) from the pooled [CLS] vector. Initialised as BERT is:
+    weights N(0, 0.02), biases 0.
+
+    losses(batch) takes a dict of tensors as made by helpers.scratch.bert.pretraining_batch.
+    """
+
+    def __init__(self, vocab_size, hidden=128, layers=2, heads=4, intermediate=512, max_positions=64, eps=1e-12):
+        super().__init__()
+        self.bert = Bert(vocab_size, hidden, layers, heads, intermediate, max_positions, eps)
+        self.mlm_dense, self.mlm_norm = nn.Linear(hidden, hidden), nn.LayerNorm(hidden, eps=eps)
+        self.mlm_bias = nn.Parameter(torch.zeros(vocab_size))
+        self.nsp = nn.Linear(hidden, 2)
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, std=0.02)
+            if isinstance(m, nn.Linear):
+                nn.init.zeros_(m.bias)
+
+    def forward(self, ids, segments, lengths=None):
+        """Returns (hidden (B, L, H), nsp_logits (B, 2))."""
+        hidden, pooled = self.bert(ids, segments, lengths)
+        return hidden, self.nsp(pooled)
+
+    def mlm_logits(self, hidden):
+        """(..., H) hidden states -> (..., vocab) scores for the word at those positions."""
+        h = self.mlm_norm(F.gelu(self.mlm_dense(hidden)))
+        return h @ self.bert.embeddings["word_embeddings"].weight.T + self.mlm_bias
+
+    def losses(self, batch):
+        """(masked-LM loss, next-sentence loss): mean cross-entropies. The MLM head runs only where a token is to
+        be predicted (labels != -100): 15 % of the positions, so 85 % of its cost is saved."""
+        hidden, nsp_logits = self(batch["ids"], batch["segments"], batch["lengths"])
+        chosen = batch["labels"] != -100
+        mlm = F.cross_entropy(self.mlm_logits(hidden[chosen]), batch["labels"][chosen])
+        return mlm, F.cross_entropy(nsp_logits, batch["is_next"])

@@ -4,8 +4,9 @@
     ns.sigmoid(np.zeros(3))
 
 Only top-level imports, function and class definitions (and simple constant assignments in
-UPPER_CASE, longer than one letter) from the notebook's code cells are run: no training, no plots,
-no widgets. A test of a notebook's NumPy code against PyTorch therefore tests exactly the code a student reads.
+UPPER_CASE, longer than one letter, alone or several from literals) from the notebook's code cells are run: no
+training, no plots, no widgets. A test of a notebook's NumPy code against PyTorch therefore tests exactly the code a
+student reads.
 """
 
 import ast
@@ -20,9 +21,12 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def _keep(node) -> bool:
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return True
-    if isinstance(node, ast.Assign):  # module constants such as ACTIVATIONS = {...}
+    if isinstance(node, ast.Assign):  # module constants such as ACTIVATIONS = {...} or PAD, UNK = range(2)
         # (longer than one letter: `X = ...` is data, not a constant)
-        return all(isinstance(t, ast.Name) and t.id.isupper() and len(t.id) > 1 for t in node.targets)
+        names = [n for t in node.targets for n in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        if len(names) > 1 and any(isinstance(n, ast.Name) and n.id != "range" for n in ast.walk(node.value)):
+            return False  # several at once only from literals (PAD, UNK = range(2)), never from data (H, W = x.shape)
+        return all(isinstance(n, ast.Name) and n.id.isupper() and len(n.id) > 1 for n in names)
     return False
 
 

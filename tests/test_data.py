@@ -211,9 +211,10 @@ def test_corrupt_checkpoint_says_how_to_retrain_it(data_copy):
 
 
 def test_checkpoints_load_as_plain_tensors():
-    for name in ("mnist_cnn", "dcgan_generator"):
+    for name in ("mnist_cnn", "dcgan_generator", "bert_pretrained"):
         state = data.load(name)
         assert state and all(isinstance(v, torch.Tensor) for v in state.values()), name
+        assert all(v.dtype != torch.float16 for v in state.values()), f"{name}: float16 on disk, float32 in memory"
 
 
 def test_recording_a_checkpoint_checksum_keeps_the_other_lines(tmp_path, monkeypatch):

@@ -42,8 +42,9 @@ def test_the_judge_is_notebook_05s_cnn():
 
 def test_every_public_helper_is_taught():
     assert set(helpers.scratch.optim.__all__) == {"Adam"}
-    # Bert and BertLayer are for notebook 12, not written yet (tests/scratch/test_bert.py reads them until then)
-    assert set(helpers.models.__all__) == {"make_cnn", "Z_DIM", "Generator", "make_discriminator", "Bert", "BertLayer"}
+    # Bert, BertLayer and BertPretraining are notebook 12's (tests/test_nb12_bert.py)
+    assert set(helpers.models.__all__) == {"make_cnn", "Z_DIM", "Generator", "make_discriminator", "Bert", "BertLayer",
+                                           "BertPretraining"}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
-"""BERT from scratch in NumPy: words and the special tokens, WordPiece's greedy longest match, BERT's masking rule,
-next-sentence pairs, the three embeddings, and the encoder (notebook 11's ``encoder_layer``) reading the weights of
-Hugging Face's ``BertModel`` as they are.
+"""BERT from scratch in NumPy: the plays split into speeches and lines, words and the special tokens, WordPiece's
+greedy longest match, BERT's masking rule, next-sentence pairs, the three embeddings, and the encoder (notebook 11's
+``encoder_layer``) reading the weights of Hugging Face's ``BertModel`` as they are.
 
-Written ahead of notebook 12 (BERT), which is to teach it: until then ``tests/scratch/test_bert.py`` is its reader.
-The PyTorch model with the same parameter names is ``helpers.models.Bert``.
+Taught in notebook 12 (BERT), line for line (its test fails if the two drift apart); ``data/checkpoints.py`` builds
+the pre-training data with it. The PyTorch model with the same parameter names is ``helpers.models.Bert``.
 
     tokens = words("To be, or not to be")                  ['to', 'be', ',', 'or', 'not', 'to', 'be']
     inputs, labels = mask_tokens(ids, rng, vocab_size)     15 % chosen: 80 % [MASK], 10 % random, 10 % kept
@@ -18,7 +18,8 @@ from helpers.scratch.attention import encoder_layer, layer_norm, linear
 from helpers.scratch.validate import check_positive_int
 
 __all__ = ["SPECIAL_TOKENS", "PAD", "UNK", "CLS", "SEP", "MASK", "IGNORE", "words", "build_vocab", "encode",
-           "wordpiece", "mask_tokens", "pair_input", "bert_layer_weights", "bert_embeddings", "bert_forward",
+           "wordpiece", "play_speeches", "hold_out", "line_table", "mask_tokens", "pair_input", "nsp_pairs",
+           "pretraining_batch", "bert_layer_weights", "bert_embeddings", "bert_forward",
            "bert_parameter_count"]
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -71,6 +72,46 @@ def wordpiece(word, vocab):
     return pieces
 
 
+_SPEAKER = re.compile(r"[A-Z][A-Za-z ]*\.|[A-Z][A-Z ]+")  # "Ham." in most plays, "HAMLET" in some
+
+
+def play_speeches(text):
+    """The shipped plays as {title: speeches}: each speech is the list of its lines (str), in order. A speech is a
+    block that starts with its speaker ("Ham." or "HERMIA"); stage directions in [brackets] are dropped."""
+    plays = {}
+    for play in text.split("\n\n\n"):
+        speeches = []
+        for block in play.split("\n\n"):
+            head, *lines = block.strip("\n").split("\n")
+            lines = [line.strip() for line in lines if line.strip() and not line.strip().startswith("[")]
+            if lines and _SPEAKER.fullmatch(head.strip()):
+                speeches.append(lines)
+        plays[play.split("\n", 1)[0].strip()] = speeches
+    return plays
+
+
+def hold_out(plays, fraction=0.15):
+    """Split every play in two: its first speeches for training, the last `fraction` for testing.
+    Returns (train, test), each {title: speeches}. Whole speeches go to one side, so no pair straddles the cut."""
+    cut = {title: round(len(speeches) * (1 - fraction)) for title, speeches in plays.items()}
+    return ({t: s[:cut[t]] for t, s in plays.items()}, {t: s[cut[t]:] for t, s in plays.items()})
+
+
+def line_table(plays, index):
+    """Every line of every speech as token ids, in one flat list, with two arrays that say where it came from.
+
+    Returns (lines, play_of, has_next): lines[i] an int64 array of ids, play_of[i] the play's number (0, 1, ...),
+    has_next[i] True if lines[i + 1] is the next line of the same speech (so the pair is a true "next sentence")."""
+    lines, play_of, has_next = [], [], []
+    for p, speeches in enumerate(plays.values()):
+        for speech in speeches:
+            for k, line in enumerate(speech):
+                lines.append(encode(words(line), index))
+                play_of.append(p)
+                has_next.append(k + 1 < len(speech))
+    return lines, np.array(play_of), np.array(has_next)
+
+
 def mask_tokens(ids, rng, vocab_size, rate=0.15):
     """BERT's masked-LM rule on a batch of token ids (any shape, int): choose `rate` of the positions that are
     not special tokens; of those, 80 % become [MASK], 10 % a random ordinary token, 10 % stay as they are.
@@ -107,6 +148,36 @@ def pair_input(a, b, max_len):
     ids[:len(seq)] = seq
     segments[len(a) + 2:len(seq)] = 1
     return ids, segments, len(seq)
+
+
+def nsp_pairs(lines, play_of, has_next, n, rng):
+    """n next-sentence-prediction examples (a, b, is_next) from a line_table: a is a line that has a next line;
+    half the time b is that next line (is_next = 1), otherwise a random line of another play (is_next = 0)."""
+    firsts = rng.choice(np.flatnonzero(has_next), size=n)
+    pairs = []
+    for i in firsts:
+        if rng.random() < 0.5:
+            pairs.append((lines[i], lines[i + 1], 1))
+            continue
+        j = rng.integers(len(lines))
+        while play_of[j] == play_of[i]:
+            j = rng.integers(len(lines))
+        pairs.append((lines[i], lines[j], 0))
+    return pairs
+
+
+def pretraining_batch(table, n, rng, max_len, vocab_size):
+    """One batch for BERT's two tasks: n pairs from nsp_pairs(*table), as [CLS] a [SEP] b [SEP] inputs, masked.
+
+    Returns a dict of NumPy arrays: ids (n, max_len) with the masking applied, segments (n, max_len),
+    lengths (n,), labels (n, max_len) (the original ids where a token is to be predicted, IGNORE elsewhere), and
+    is_next (n,)."""
+    pairs = nsp_pairs(*table, n, rng)
+    rows = [pair_input(a, b, max_len) for a, b, _ in pairs]  # (ids, segments, length) for each pair
+    inputs, labels = mask_tokens(np.array([ids for ids, _, _ in rows]), rng, vocab_size)
+    return {"ids": inputs, "segments": np.array([segments for _, segments, _ in rows]),
+            "lengths": np.array([length for _, _, length in rows]), "labels": labels,
+            "is_next": np.array([label for _, _, label in pairs])}
 
 
 def bert_layer_weights(weights, i):

@@ -1,4 +1,5 @@
-"""helpers.scratch.bert and helpers.models.Bert: the words and WordPiece tokenizers, BERT's masking rule (its
+"""helpers.scratch.bert and helpers.models.Bert: the plays cut into speeches and lines, the next-sentence pairs and
+pre-training batches, the words and WordPiece tokenizers, BERT's masking rule (its
 statistics on a large sample), the [CLS] a [SEP] b [SEP] input, the NumPy encoder against our PyTorch Bert in
 float64, both against Hugging Face's BertModel built locally with random weights (no download), and the
 parameter counts of BERT-base and BERT-large by formula and on the meta device."""
@@ -8,7 +9,8 @@ import pytest
 import torch
 import transformers  # test-only (requirements-test.txt): a BertModel built here, never downloaded
 
-from helpers.models import Bert
+from helpers import data
+from helpers.models import Bert, BertPretraining
 from helpers.scratch.bert import (
     CLS,
     IGNORE,
@@ -21,8 +23,13 @@ from helpers.scratch.bert import (
     bert_parameter_count,
     build_vocab,
     encode,
+    hold_out,
+    line_table,
     mask_tokens,
+    nsp_pairs,
     pair_input,
+    play_speeches,
+    pretraining_batch,
     wordpiece,
     words,
 )
@@ -85,6 +92,108 @@ def test_pair_input_builds_cls_a_sep_b_sep_with_segments():
     assert n == 8
     ids, _, n = pair_input(list(range(5, 30)), list(range(5, 30)), max_len=11)  # each side cut to 4
     assert n == 11 and ids[5] == SEP and ids[-1] == SEP
+
+
+PLAY = """MACBETH
+
+Enter Witches.
+
+First Witch.
+When shall we three meet again
+In thunder, lightning, or in rain?
+
+[Thunder.]
+
+Second Witch.
+When the hurlyburly's done,
+[Aside.] I say
+When the battle's lost and won.
+
+
+THE TEMPEST
+
+MIRANDA
+If by your art, my dearest father, you have
+Put the wild waters in this roar, allay them."""
+
+
+def test_play_speeches_keeps_speeches_and_lines_and_drops_stage_directions():
+    plays = play_speeches(PLAY)
+    assert list(plays) == ["MACBETH", "THE TEMPEST"]
+    assert plays["MACBETH"] == [["When shall we three meet again", "In thunder, lightning, or in rain?"],
+                                ["When the hurlyburly's done,", "When the battle's lost and won."]]
+    assert plays["THE TEMPEST"] == [["If by your art, my dearest father, you have",
+                                     "Put the wild waters in this roar, allay them."]]
+
+
+def test_the_shipped_plays_give_eight_plays_and_a_held_out_tail():
+    plays = play_speeches(data.load("shakespeare"))
+    assert len(plays) == 8 and all(len(s) > 400 for s in plays.values())
+    train, test = hold_out(plays, 0.15)
+    for title, speeches in plays.items():
+        assert train[title] + test[title] == speeches
+        assert abs(len(test[title]) / len(speeches) - 0.15) < 0.01
+
+
+def test_line_table_marks_next_lines_within_a_speech_only():
+    index = {w: i for i, w in enumerate(build_vocab([["a", "b", "c"]], 8))}
+    lines, play_of, has_next = line_table({"P": [["a b", "c"], ["b"]], "Q": [["a", "a c", "b"]]}, index)
+    assert [list(x) for x in lines] == [[5, 6], [7], [6], [5], [5, 7], [6]]
+    np.testing.assert_array_equal(play_of, [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(has_next, [True, False, False, True, True, False])
+
+
+def test_nsp_pairs_are_half_true_next_lines_and_half_lines_of_another_play():
+    lines = [np.array([i]) for i in range(60)]
+    play_of = np.repeat([0, 1, 2], 20)
+    has_next = np.arange(60) % 5 != 4  # speeches of 5 lines
+    pairs = nsp_pairs(lines, play_of, has_next, 4000, np.random.default_rng(0))
+    labels = np.array([y for *_, y in pairs])
+    assert abs(labels.mean() - 0.5) < 0.03
+    for a, b, y in pairs:
+        i, j = int(a[0]), int(b[0])
+        assert has_next[i]
+        assert (j == i + 1) if y == 1 else (play_of[j] != play_of[i])
+
+
+def test_pretraining_batch_masks_pairs_and_keeps_the_labels():
+    lines = [np.arange(5, 5 + k) for k in range(3, 23)]
+    table = (lines, np.repeat([0, 1], 10), np.arange(20) % 10 != 9)
+    b = pretraining_batch(table, 300, np.random.default_rng(0), 16, 40)
+    assert b["ids"].shape == b["segments"].shape == b["labels"].shape == (300, 16)
+    assert b["lengths"].shape == b["is_next"].shape == (300,)
+    assert np.all(b["ids"][:, 0] == CLS) and np.all(b["ids"][np.arange(300), b["lengths"] - 1] == SEP)
+    real = np.arange(16) < b["lengths"][:, None]
+    assert np.all(b["ids"][~real] == PAD) and np.all(b["labels"][~real] == IGNORE)
+    chosen = b["labels"] != IGNORE
+    assert 0.1 < chosen.sum() / (real.sum() - 3 * 300) < 0.2  # 15 % of the ordinary tokens
+
+
+def test_pretraining_losses_are_the_cross_entropies_at_the_chosen_positions():
+    torch.manual_seed(0)
+    model = BertPretraining(40, hidden=16, layers=1, heads=2, intermediate=32, max_positions=16).double().eval()
+    lines = [np.arange(5, 5 + k) for k in range(3, 23)]
+    table = (lines, np.repeat([0, 1], 10), np.arange(20) % 10 != 9)
+    b = {k: torch.tensor(v) for k, v in pretraining_batch(table, 8, np.random.default_rng(1), 16, 40).items()}
+    mlm, nsp = model.losses(b)
+    hidden, nsp_logits = model(b["ids"], b["segments"], b["lengths"])
+    logits = model.mlm_logits(hidden)  # every position; the ignored ones must not count
+    want = torch.nn.functional.cross_entropy(logits.flatten(0, 1), b["labels"].flatten(), ignore_index=IGNORE)
+    torch.testing.assert_close(mlm, want, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(nsp, torch.nn.functional.cross_entropy(nsp_logits, b["is_next"]))
+    # the masked-LM head's output matrix is the word embedding itself (tied): with it zeroed, only the bias is left
+    with torch.no_grad():
+        model.mlm_bias.normal_()
+        model.bert.embeddings["word_embeddings"].weight.zero_()
+        torch.testing.assert_close(model.mlm_logits(hidden), model.mlm_bias.expand_as(logits))
+
+
+def test_bert_initialisation_is_bert_s():
+    torch.manual_seed(0)
+    model = BertPretraining(3000, hidden=128, layers=2)
+    w = model.bert.encoder["layer"][0].attention["self"]["query"].weight
+    assert abs(w.std().item() - 0.02) < 0.001 and model.nsp.bias.abs().max() == 0
+    assert model.bert.embeddings["LayerNorm"].weight.eq(1).all()
 
 
 def _random_bert(seed=0, **kw):
