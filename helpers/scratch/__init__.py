@@ -11,6 +11,10 @@ Each module is taught, line for line, in the notebook named below (a test in ``t
 - ``helpers.scratch.optim``     10: Adam, for the layers above (SGD lives with the layers, in ``layers``)
 - ``helpers.scratch.attention`` 11: attention and multi-head attention (forward and backward), masks, layer norm,
                                 positional encodings, the feed-forward block, the encoder and decoder layers
-- ``helpers.scratch.gelu``      12 (ahead of it): GELU, exact and tanh, with backward (NumPy has no erf)
+- ``helpers.scratch.gelu``      12: GELU, exact and tanh, with backward (NumPy has no erf; the tanh form is taught)
+- ``helpers.scratch.bert``      12: the plays as speeches and lines, words and WordPiece, the masking rule,
+                                next-sentence pairs, BERT's embeddings and encoder on Hugging Face's weights
+- ``helpers.scratch.gpt``       13 (ahead of it): GPT-2 forward and backward on Hugging Face's GPT2LMHeadModel
+                                weights, the next-token loss, GPT-2's parameter count
 - ``helpers.scratch.validate``  the input checks of conv, deconv and attention (shapes, dtypes, masks: clear errors)
 """

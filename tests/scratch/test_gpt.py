@@ -1,0 +1,115 @@
+"""helpers.scratch.gpt: the NumPy GPT-2 (forward and backward) against Hugging Face's GPT2LMHeadModel built locally
+with random weights (no download), in float64: logits, the next-token loss, and every parameter's gradient;
+finite differences at sampled coordinates; GPT-2's four published sizes by formula."""
+
+import numpy as np
+import pytest
+import torch
+import transformers  # test-only (requirements-test.txt): a GPT2LMHeadModel built here, never downloaded
+
+from helpers.scratch.gpt import gpt_backward, gpt_forward, gpt_parameter_count, next_token_loss
+
+
+def _hf_gpt2(seed=0, vocab=40, positions=12, width=16, layers=2, heads=4):
+    torch.manual_seed(seed)
+    config = transformers.GPT2Config(vocab_size=vocab, n_positions=positions, n_embd=width, n_layer=layers,
+                                     n_head=heads, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    model = transformers.GPT2LMHeadModel(config).double().eval()
+    with torch.no_grad():  # non-trivial layer norms and biases, so that every term of the backward is exercised
+        for name, p in model.named_parameters():
+            if name.endswith("bias") or ".ln_" in name:
+                p.add_(0.1 * torch.randn_like(p))
+    return model
+
+
+def _numpy_weights(model):
+    return {k: v.detach().numpy() for k, v in model.state_dict().items() if v.is_floating_point()}
+
+
+@pytest.fixture(scope="module")
+def setup():
+    model = _hf_gpt2()
+    ids = np.random.default_rng(0).integers(0, 40, size=(3, 10))
+    t_ids = torch.tensor(ids)
+    logits_t = model(t_ids).logits
+    loss_t = torch.nn.functional.cross_entropy(logits_t[:, :-1].reshape(-1, 40), t_ids[:, 1:].reshape(-1))
+    loss_t.backward()
+    return model, ids, logits_t.detach().numpy(), loss_t.item()
+
+
+def test_numpy_gpt_gives_hugging_faces_logits_and_loss(setup):
+    model, ids, logits_t, loss_t = setup
+    logits, _ = gpt_forward(ids, _numpy_weights(model), n_heads=4)
+    np.testing.assert_allclose(logits, logits_t, rtol=1e-10, atol=1e-12)
+    loss, _ = next_token_loss(logits, ids)
+    assert loss == pytest.approx(loss_t, rel=1e-12)
+
+
+def test_the_causal_mask_keeps_the_future_out():
+    model = _hf_gpt2(1)
+    w = _numpy_weights(model)
+    ids = np.random.default_rng(1).integers(0, 40, size=(1, 8))
+    changed = ids.copy()
+    changed[0, 5:] = (changed[0, 5:] + 1) % 40
+    a, _ = gpt_forward(ids, w, 4)
+    b, _ = gpt_forward(changed, w, 4)
+    np.testing.assert_array_equal(a[0, :5], b[0, :5])
+    assert not np.allclose(a[0, 5:], b[0, 5:])
+
+
+def test_every_gradient_equals_autograds(setup):
+    model, ids, _, _ = setup
+    logits, cache = gpt_forward(ids, _numpy_weights(model), n_heads=4)
+    grads = gpt_backward(next_token_loss(logits, ids)[1], cache)
+    named = dict(model.named_parameters())  # lm_head.weight is wte itself: listed once, as transformer.wte.weight
+    assert set(grads) == set(named)
+    for name, p in named.items():
+        want = p.grad.numpy()
+        assert grads[name].shape == want.shape, name
+        err = np.abs(grads[name] - want).max() / np.abs(want).max()
+        assert err < 1e-8, f"{name}: max error {err:.2e} of the largest entry"
+
+
+def test_gradients_match_finite_differences_at_sampled_coordinates():
+    model = _hf_gpt2(2)
+    w = _numpy_weights(model)
+    ids = np.random.default_rng(2).integers(0, 40, size=(2, 7))
+    logits, cache = gpt_forward(ids, w, 4)
+    grads = gpt_backward(next_token_loss(logits, ids)[1], cache)
+    rng = np.random.default_rng(3)
+    for name in ("transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.attn.c_attn.weight",
+                 "transformer.h.1.mlp.c_fc.bias", "transformer.h.0.ln_1.weight", "transformer.ln_f.bias"):
+        for _ in range(3):
+            idx = tuple(rng.integers(0, n) for n in w[name].shape)
+            if name == "transformer.wpe.weight":
+                idx = (rng.integers(0, 7), idx[1])  # a used position
+            h = 1e-6
+            old = w[name][idx]
+            w[name][idx] = old + h
+            up = next_token_loss(gpt_forward(ids, w, 4)[0], ids)[0]
+            w[name][idx] = old - h
+            down = next_token_loss(gpt_forward(ids, w, 4)[0], ids)[0]
+            w[name][idx] = old
+            numeric = (up - down) / (2 * h)
+            assert abs(numeric - grads[name][idx]) <= 1e-6 * max(1.0, abs(numeric)), (name, idx)
+
+
+def test_gpt_forward_rejects_bad_ids():
+    w = _numpy_weights(_hf_gpt2())
+    with pytest.raises(ValueError, match="integer token ids"):
+        gpt_forward(np.zeros((1, 3)), w, 4)
+    with pytest.raises(ValueError, match="positions"):
+        gpt_forward(np.zeros((1, 13), dtype=int), w, 4)
+    with pytest.raises(ValueError, match=r"ids in \[0, 40\)"):
+        gpt_forward(np.full((1, 3), 40), w, 4)
+
+
+@pytest.mark.parametrize("layers,width,published", [(12, 768, 124_439_808), (24, 1024, 354_823_168),
+                                                    (36, 1280, 774_030_080), (48, 1600, 1_557_611_200)])
+def test_gpt2_sizes_by_formula(layers, width, published):
+    assert gpt_parameter_count(50257, 1024, layers, width) == published
+
+
+def test_the_formula_counts_a_built_model():
+    model = _hf_gpt2(vocab=50, positions=20, width=24, layers=3, heads=4)
+    assert sum(p.numel() for p in model.parameters()) == gpt_parameter_count(50, 20, 3, 24)
