@@ -113,3 +113,34 @@ def test_gpt2_sizes_by_formula(layers, width, published):
 def test_the_formula_counts_a_built_model():
     model = _hf_gpt2(vocab=50, positions=20, width=24, layers=3, heads=4)
     assert sum(p.numel() for p in model.parameters()) == gpt_parameter_count(50, 20, 3, 24)
+
+
+def test_our_pytorch_gpt_loads_hugging_faces_state_dict_and_gives_its_logits(setup):
+    from helpers.models import GPT
+
+    model, ids, logits_t, _ = setup
+    ours = GPT(40, n_positions=12, width=16, layers=2, heads=4).double().eval()
+    ours.load_state_dict(model.state_dict())  # strict: the same names and shapes, lm_head.weight included
+    assert ours.lm_head.weight is ours.transformer["wte"].weight
+    with torch.no_grad():
+        np.testing.assert_allclose(ours(torch.tensor(ids)).numpy(), logits_t, rtol=1e-10, atol=1e-12)
+
+
+GPT3 = {"125M": (12, 768, 125e6), "350M": (24, 1024, 350e6), "760M": (24, 1536, 760e6), "1.3B": (24, 2048, 1.3e9),
+        "2.7B": (32, 2560, 2.7e9), "6.7B": (32, 4096, 6.7e9), "13B": (40, 5140, 13e9), "175B": (96, 12288, 175e9)}
+
+
+@pytest.mark.parametrize("name", GPT3)
+def test_gpt3_table_2_1_within_two_percent(name):
+    # Table 2.1 names rounded sizes: by the formula 350M is 355.9M, 1.3B is 1.316B, 2.7B is 2.652B (1.8 % off)
+    layers, width, published = GPT3[name]
+    assert abs(gpt_parameter_count(50257, 2048, layers, width) / published - 1) < 0.02
+
+
+@pytest.mark.parametrize("layers,width,heads,published", [(12, 768, 12, 124_439_808), (48, 1600, 25, 1_557_611_200)])
+def test_our_gpt_on_the_meta_device_has_gpt2s_size(layers, width, heads, published):
+    from helpers.models import GPT
+
+    with torch.device("meta"):
+        model = GPT(50257, 1024, width, layers, heads)
+    assert sum(p.numel() for p in model.parameters()) == published  # the tied head is counted once
