@@ -1,5 +1,6 @@
 """bench/: the README table update, the machine check, the dispatch and the sweep's pure parts (no notebook runs)."""
 
+import math
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ and dev.py sit at the repository root, next to tests/
 
 import dev  # noqa: E402
-from bench import attention, conv, lstm, machine, notebooks, run, seeds  # noqa: E402
+from bench import attention, conv, gpt, lstm, machine, notebooks, run, seeds  # noqa: E402
 
 TABLE_MACHINE = machine.Machine(cores=2, cpu="AMD EPYC", arch="x86_64", torch="2.5.0", numpy="2.1.0", gpu=None)
 README = """intro
@@ -74,17 +75,19 @@ def test_describe_names_this_machine():
 
 def test_parse_picks_benchmarks_notebooks_and_the_readme_flag():
     every = run.parse([])
-    assert every.benchmarks == run.BENCHMARKS and not every.readme
+    assert every.benchmarks == run.DEFAULT and "gpt" not in every.benchmarks and not every.readme
     assert [p.name for p in every.notebooks] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert run.parse(["conv"]) == run.Plan(("conv",), (), False)
     nb = str(ROOT / "notebooks" / "01_neuron.ipynb")
     assert run.parse([nb, "--readme"]) == run.Plan(("notebooks",), (Path(nb),), True)
-    for bad in (["gpt"], ["conv", "--readme"], ["notebooks/99_missing.ipynb"]):
+    assert run.parse(["gpt", "conv"]) == run.Plan(("conv", "gpt"), (), False)
+    for bad in (["gtp"], ["conv", "--readme"], ["notebooks/99_missing.ipynb"]):
         with pytest.raises(ValueError):
             run.parse(bad)
 
 
-def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5, attention_ratio=1.2):
+def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5, attention_ratio=1.2,
+          gpt_results=None):
     """Benchmarks that record their calls instead of running notebooks or timing convolutions."""
     calls = []
     monkeypatch.setattr(notebooks, "run", lambda paths: calls.append(("notebooks", len(paths))) or
@@ -93,6 +96,7 @@ def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5, attentio
     monkeypatch.setattr(conv, "run", lambda: calls.append(("conv",)) or (ratios or {"a": 2.0, "b": 3.0}))
     monkeypatch.setattr(lstm, "run", lambda: calls.append(("lstm",)) or lstm_ratio)
     monkeypatch.setattr(attention, "run", lambda: calls.append(("attention",)) or attention_ratio)
+    monkeypatch.setattr(gpt, "run", lambda: calls.append(("gpt",)) or gpt_results)
     return calls, (lambda: here)
 
 
@@ -130,6 +134,40 @@ def test_a_missed_speed_target_exits_non_zero(monkeypatch, capsys):
     calls, describe = _fake(monkeypatch, attention_ratio=1.4)
     assert run.main(["attention"], describe=describe) == 0 and calls == [("attention",)]
     assert run.main(["nonsense"], describe=describe) == 2
+    for ours, code in ((1.9, 1), (1.7, 0)):
+        calls, describe = _fake(monkeypatch, gpt_results={30: {"nanoGPT (baseline)": 2.2, "ours": 2.0},
+                                                          60: {"nanoGPT (baseline)": 1.8, "ours": ours}})
+        assert run.main(["gpt"], describe=describe) == code and calls == [("gpt",)]
+    assert "not below nanoGPT's" in capsys.readouterr().out
+
+
+def test_gpt_schedule_warms_up_then_follows_a_cosine_to_the_floor():
+    r = gpt.Recipe(lr=1e-3, min_lr=1e-4, warmup=10)
+    assert gpt.learning_rate(0, 0.0, r) == pytest.approx(1e-4) and gpt.learning_rate(9, 0.1, r) == pytest.approx(1e-3)
+    assert gpt.learning_rate(60, 0.0, r) == pytest.approx(1e-3)
+    assert gpt.learning_rate(60, 0.5, r) == pytest.approx(5.5e-4)  # half the budget used: half-way down the cosine
+    assert gpt.learning_rate(500, 1.0, r) == pytest.approx(1e-4)
+    assert gpt.learning_rate(500, 1.2, r) == pytest.approx(1e-4)
+
+
+def test_gpt_split_is_nanogpts_and_the_validation_loss_scores_every_window():
+    import torch
+
+    chars, train, val = gpt.char_split("abcabcabca" * 10)
+    assert chars == ["a", "b", "c"] and len(train) == 90 and len(val) == 10
+
+    class Uniform(torch.nn.Module):
+        def forward(self, x):
+            return torch.zeros(*x.shape, 3)
+
+    assert gpt.validation_loss(Uniform(), val, block=4) == pytest.approx(math.log(3))
+
+
+def test_gpt_training_runs_for_its_budget_and_learns(monkeypatch):
+    text = "to be or not to be, that is the question. " * 200
+    r = gpt.Recipe(layers=1, width=16, heads=2, block=16, batch=8, lr=3e-3, warmup=5)
+    _, loss, steps = gpt.train(r, seconds=2, text=text)
+    assert steps > 20 and loss < math.log(len(set(text))) - 0.5  # well below a uniform guess over the characters
 
 
 def test_dev_py_only_dispatches_to_bench(monkeypatch):
