@@ -197,7 +197,8 @@ def load(name: str) -> Dataset | str:
     "mnist_cnn"      a state dict (tensors only) for helpers.models.make_cnn(), trained on "mnist"
     "dcgan_generator"  a state dict for helpers.models.Generator(), notebook 10's DCGAN trained longer
     "bert_pretrained"  a state dict for helpers.models.BertPretraining (notebook 12), stored in float16 to halve
-                     the file and returned in float32
+                     the file and returned in float32, plus its training losses per 100 steps under "log.mlm" and
+                     "log.nsp" (pop them before load_state_dict)
     """
     file = path(name)
     if name == "shakespeare":
