@@ -287,6 +287,22 @@ DECLARED = {
                   r"assert head_gain >= "),
         ),
     ),
+    "13_gpt": Sweep(
+        metrics=(
+            Metric("20 s of training: validation loss (nats per character)", "val_loss", "<=",
+                   r"val_loss <= ([0-9.]+)", LOSS),
+            # the shipped checkpoint does not depend on the seed; another CPU's kernels move it by less than 0.01
+            Metric("shipped checkpoint: validation loss on the whole validation part", "ckpt_val", "<=",
+                   r"ckpt_val <= ([0-9.]+)", LOSS),
+            # a difference of two losses after 60 noisy steps: margin 0.05
+            Metric("names, 60 steps: from scratch minus fine-tuned (nats per character)", "ft_gain", ">=",
+                   r"ft_gain >= ([0-9.]+)", 0.05),
+        ),
+        claims=(
+            Claim("names: fine-tuning lowers the pre-trained model's loss on held-out names", "after < before",
+                  r"assert ft_gain >= "),
+        ),
+    ),
 }
 
 

@@ -3,6 +3,7 @@
     python3 dev.py train mnist_cnn         # notebook 05's CNN on the shipped MNIST (about 30 s on 2 cores)
     python3 dev.py train dcgan_generator   # notebook 10's DCGAN generator, trained longer (about 8 min)
     python3 dev.py train bert_pretrained   # notebook 12's tiny BERT, masked LM + next sentence (about 13 min)
+    python3 dev.py train gpt_shakespeare   # notebook 13's character-level GPT (about 15 min)
 
 Each recipe is seeded, but float32 training on another CPU ends in slightly different weights: a retrained file
 has new bytes (and a new checksum line), and the notebooks check what it reaches, never its digits. The models
@@ -23,6 +24,7 @@ import torch.nn.functional as F
 DATA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(DATA_DIR.parent))
 
+from bench import gpt as gpt_bench  # noqa: E402  (the GPT recipe and its training loop)
 from helpers import data  # noqa: E402
 from helpers.models import Z_DIM, BertPretraining, Generator, make_cnn, make_discriminator  # noqa: E402
 from helpers.scratch import bert  # noqa: E402
@@ -132,8 +134,27 @@ def train_bert_pretrained(steps=9000, batch=64, lr=2e-3, warmup=200, seed=0):
     return {k: v.half() for k, v in state.items()}, None
 
 
+# notebook 13's shipped model: ``helpers.models.GPT(76, **GPT_CONFIG)``, trained with GPT_RECIPE for GPT_STEPS
+GPT_RECIPE = gpt_bench.RECIPES["ours"]  # notebook 13's model and learning rate (4 blocks of width 128, context 64)
+GPT_STEPS = 13000  # about 67 ms each on 2 cores: 14.5 minutes
+GPT_CONFIG = {"n_positions": GPT_RECIPE.block, "width": GPT_RECIPE.width, "layers": GPT_RECIPE.layers,
+              "heads": GPT_RECIPE.heads}
+
+
+def train_gpt_shakespeare(steps=GPT_STEPS, seed=0):
+    """Notebook 13's character-level GPT: bench/gpt.py's training loop and split (the first 90 % of the plays),
+    GPT_RECIPE for GPT_STEPS steps (the cosine over all of them). Saved in float16 with the training loss averaged
+    over every 100 steps under "log.loss"; prints the validation loss (the last 10 %)."""
+    losses = []
+    model, val, _ = gpt_bench.train(GPT_RECIPE, data.load("shakespeare"), steps=steps, seed=seed, losses=losses,
+                                    log=lambda line: print(f"gpt_shakespeare: {line}", flush=True))
+    print(f"gpt_shakespeare: validation loss {val:.4f} nats per character")
+    log = torch.tensor(losses[:len(losses) // 100 * 100]).view(-1, 100).mean(dim=1)
+    return {k: v.half() for k, v in {**model.state_dict(), "log.loss": log}.items()}, val
+
+
 RECIPES = {"mnist_cnn": train_mnist_cnn, "dcgan_generator": train_dcgan_generator,
-           "bert_pretrained": train_bert_pretrained}
+           "bert_pretrained": train_bert_pretrained, "gpt_shakespeare": train_gpt_shakespeare}
 
 
 def record_checksum(name: str) -> str:

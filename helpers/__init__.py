@@ -9,8 +9,9 @@
 - ``helpers.progress``  a progress bar and a training log that plots its loss curve
 - ``helpers.widgets``   sliders that redraw one figure in place (ipywidgets 7.7 and 8.x)
 - ``helpers.exercises`` automatic feedback for the exercises (solutions live in ``exercises/solutions``)
-- ``helpers.models``    the PyTorch models behind the shipped checkpoints (taught in 05 and 10, trained by
+- ``helpers.models``    the PyTorch models behind the shipped checkpoints (taught in 05, 10, 12 and 13, trained by
                         ``data/checkpoints.py``), so a checkpoint always fits its notebook's model
+- ``helpers.parallel``  13: one data-parallel training step with ``torch.distributed`` (gloo) and DDP
 
 **The from-scratch NumPy library** the notebooks grow one topic at a time, ``helpers.scratch``: each
 module is taught verbatim in its notebook (a test guards it) and imported by the notebooks after it.
@@ -23,7 +24,9 @@ module is taught verbatim in its notebook (a test guards it) and imported by the
 - ``helpers.scratch.optim``     10: Adam, for the layers above
 - ``helpers.scratch.attention`` 11: attention and multi-head attention (forward and backward), masks, layer norm,
                                 positional encodings, the feed-forward block, the encoder and decoder layers
-- ``helpers.scratch.gelu``      12 (ahead of it): GELU, exact and tanh, with backward (NumPy has no erf)
+- ``helpers.scratch.gelu``      12: GELU, exact and tanh, with backward (NumPy has no erf)
+- ``helpers.scratch.bert``      12: BERT's input (vocabulary, masking, sentence pairs) and encoder on HF's weights
+- ``helpers.scratch.gpt``       13: GPT-2 forward and backward on GPT2LMHeadModel's weights, the KV cache, sampling
 - ``helpers.scratch.validate``  the input checks of conv, deconv and attention (shapes, dtypes, masks: clear errors)
 """
 

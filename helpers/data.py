@@ -42,6 +42,7 @@ FILES = {
     "mnist_cnn": "mnist_cnn.pt",
     "dcgan_generator": "dcgan_generator.pt",
     "bert_pretrained": "bert_pretrained.pt",
+    "gpt_shakespeare": "gpt_shakespeare.pt",
 }
 
 # Files already verified in this process: {(path, size, mtime_ns)}. Hashing ~6 MB
@@ -152,7 +153,7 @@ def path(name: str) -> Path:
     """Path of a dataset's file in data/, after checking it against data/SHA256SUMS.
 
     name: one of "mnist", "fashion_mnist", "digits", "iris", "shakespeare", "names", "camera", "mnist_cnn",
-    "dcgan_generator", "bert_pretrained".
+    "dcgan_generator", "bert_pretrained", "gpt_shakespeare".
     Raises ValueError for an unknown name, DataError for a missing or corrupt file.
     """
     if not isinstance(name, str) or name not in FILES:
@@ -199,6 +200,9 @@ def load(name: str) -> Dataset | str:
     "bert_pretrained"  a state dict for helpers.models.BertPretraining (notebook 12), stored in float16 to halve
                      the file and returned in float32, plus its training losses per 100 steps under "log.mlm" and
                      "log.nsp" (pop them before load_state_dict)
+    "gpt_shakespeare"  a state dict for helpers.models.GPT(76, **data/checkpoints.py's GPT_CONFIG), notebook 13's
+                     character-level GPT, in float16 on disk (float32 here), with its training loss per 100 steps
+                     under "log.loss" (pop it before load_state_dict)
     """
     file = path(name)
     if name == "shakespeare":

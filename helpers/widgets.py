@@ -11,7 +11,8 @@ outside ``draw``; sliders use ``continuous_update=False`` so a redraw happens on
 
 A widget cell ends with one short check, ``assert check_controls(ui)``: every control still draws at
 both ends of its range (every option of a dropdown), and moving it from one end to the other changes
-the figure's data (its lines, images, markers or patches; a title alone does not count).
+the figure's data (its lines, images, markers or patches; a title alone does not count). A text box is tried
+with its text and empty.
 """
 
 import hashlib
@@ -22,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import clear_output, display
 
-__all__ = ["slider", "int_slider", "dropdown", "render", "interactive_plot", "sweep", "check_controls",
+__all__ = ["slider", "int_slider", "dropdown", "text_box", "render", "interactive_plot", "sweep", "check_controls",
            "figure_data"]
 
 _STYLE = {"description_width": "initial"}
@@ -57,6 +58,12 @@ def dropdown(description: str, options, value=None):
         raise ValueError(f"dropdown '{description}' needs at least one option")
     kwargs = {} if value is None else {"value": value}
     return widgets.Dropdown(options=options, description=description, style=_STYLE, **kwargs)
+
+
+def text_box(description: str, value: str = ""):
+    """A one-line text box (e.g. a prompt) that updates when you press Enter or leave the box."""
+    return widgets.Text(value=value, description=description, continuous_update=False, style=_STYLE,
+                        layout=widgets.Layout(width="420px"))
 
 
 def render(draw, values: dict, figsize=(6.0, 4.0), nrows: int = 1, ncols: int = 1):
@@ -145,9 +152,12 @@ def figure_data(fig) -> str:
 
 
 def _extreme_values(w):
-    """The settings worth trying for one control: both ends of a slider, every option of a dropdown."""
+    """The settings worth trying for one control: both ends of a slider, every option of a dropdown, a text box's
+    text and the empty text."""
     if isinstance(w, (widgets.FloatSlider, widgets.IntSlider)):
         return [w.min, w.max]
+    if isinstance(w, widgets.Text):
+        return [w.value, ""]
     if hasattr(w, "options"):
         return [opt[1] if isinstance(opt, tuple) else opt for opt in w.options]
     return [w.value]

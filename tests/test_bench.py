@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ and dev.py sit at the repository root, next to tests/
 
 import dev  # noqa: E402
-from bench import attention, conv, gpt, lstm, machine, notebooks, run, seeds  # noqa: E402
+from bench import attention, conv, gpt, gpt_scaling, lstm, machine, notebooks, run, seeds  # noqa: E402
 
 TABLE_MACHINE = machine.Machine(cores=2, cpu="AMD EPYC", arch="x86_64", torch="2.5.0", numpy="2.1.0", gpu=None)
 README = """intro
@@ -75,12 +75,14 @@ def test_describe_names_this_machine():
 
 def test_parse_picks_benchmarks_notebooks_and_the_readme_flag():
     every = run.parse([])
-    assert every.benchmarks == run.DEFAULT and "gpt" not in every.benchmarks and not every.readme
+    assert every.benchmarks == run.DEFAULT and not every.readme
+    assert "gpt" not in every.benchmarks and "gpt_scaling" not in every.benchmarks
     assert [p.name for p in every.notebooks] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert run.parse(["conv"]) == run.Plan(("conv",), (), False)
     nb = str(ROOT / "notebooks" / "01_neuron.ipynb")
     assert run.parse([nb, "--readme"]) == run.Plan(("notebooks",), (Path(nb),), True)
     assert run.parse(["gpt", "conv"]) == run.Plan(("conv", "gpt"), (), False)
+    assert run.parse(["gpt_scaling"]) == run.Plan(("gpt_scaling",), (), False)
     for bad in (["gtp"], ["conv", "--readme"], ["notebooks/99_missing.ipynb"]):
         with pytest.raises(ValueError):
             run.parse(bad)
@@ -97,6 +99,7 @@ def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5, attentio
     monkeypatch.setattr(lstm, "run", lambda: calls.append(("lstm",)) or lstm_ratio)
     monkeypatch.setattr(attention, "run", lambda: calls.append(("attention",)) or attention_ratio)
     monkeypatch.setattr(gpt, "run", lambda: calls.append(("gpt",)) or gpt_results)
+    monkeypatch.setattr(gpt_scaling, "run", lambda: calls.append(("gpt_scaling",)) or {})
     return calls, (lambda: here)
 
 
@@ -168,6 +171,18 @@ def test_gpt_training_runs_for_its_budget_and_learns(monkeypatch):
     r = gpt.Recipe(layers=1, width=16, heads=2, block=16, batch=8, lr=3e-3, warmup=5)
     _, loss, steps = gpt.train(r, seconds=2, text=text)
     assert steps > 20 and loss < math.log(len(set(text))) - 0.5  # well below a uniform guess over the characters
+
+
+def test_gpt_training_for_a_number_of_steps_logs_every_loss():
+    text = "to be or not to be, that is the question. " * 200
+    r = gpt.Recipe(layers=1, width=16, heads=2, block=16, batch=8, lr=3e-3, warmup=5)
+    losses = []
+    _, _, steps = gpt.train(r, text, steps=30, losses=losses)
+    assert steps == 30 and len(losses) == 30
+    with pytest.raises(ValueError, match="seconds or steps"):
+        gpt.train(r, text)
+    with pytest.raises(ValueError, match="seconds or steps"):
+        gpt.train(r, text, seconds=1, steps=1)
 
 
 def test_dev_py_only_dispatches_to_bench(monkeypatch):
@@ -247,3 +262,9 @@ def test_instrument_and_read_results_on_a_small_notebook():
                        "sweep_cell": False}]
     with pytest.raises(LookupError):
         seeds.instrument(nb, seeds.Sweep(claims=(seeds.Claim("x", "x", "nowhere"),)), 1)
+
+
+def test_gpt_scaling_runs_only_when_named(monkeypatch):
+    calls, describe = _fake(monkeypatch)
+    assert run.main(["gpt_scaling"], describe=describe) == 0
+    assert calls == [("gpt_scaling",)]

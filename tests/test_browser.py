@@ -5,9 +5,10 @@ the notebook in a real JupyterLab, runs all cells, then moves every control. It 
 
 - every cell ran, no cell shows a traceback or a warning, and every widget really rendered (ipywidgets'
   JupyterLab extension is active: no "Error displaying widget");
-- every control the kernel created is on the page: the kernel's count of sliders and dropdowns (by a
-  silent execution) equals the page's, and no kind of control this test cannot move exists;
-- every slider goes to End and Home, every dropdown option is picked, and after each move the figure
+- every control the kernel created is on the page: the kernel's count of sliders, dropdowns and text boxes
+  (by a silent execution) equals the page's, and no kind of control this test cannot move exists;
+- every slider goes to End and Home, every dropdown option is picked, every text box gets a longer text
+  (then its own back), and after each move the figure
   (``<img>``) or text of the widget group's Output changed (a control with no effect fails), still
   draws something, and shows no error, no warning and nothing on stderr;
 - each control is then set back (a slider's value typed into its readout, a dropdown's first option),
@@ -269,7 +270,7 @@ window.__bt = {
     '    import ipywidgets as w',
     '    from ipywidgets.widgets import widget as wm',
     '    instances = wm._instances if hasattr(wm, "_instances") else w.Widget.widgets',
-    '    count = {"slider": 0, "dropdown": 0, "disabled": 0, "other": []}',
+    '    count = {"slider": 0, "dropdown": 0, "text": 0, "disabled": 0, "other": []}',
     '    sliders = (w.IntSlider, w.FloatSlider, w.FloatLogSlider, w.SelectionSlider)',
     '    for x in list(instances.values()):',
     '        if not x.has_trait("disabled"):',
@@ -280,6 +281,8 @@ window.__bt = {
     '            count["slider"] += 1',
     '        elif isinstance(x, w.Dropdown):',
     '            count["dropdown"] += 1',
+    '        elif type(x) is w.Text:',
+    '            count["text"] += 1',
     '        else:',
     '            count["other"].append(type(x).__name__ + " " + repr(getattr(x, "description", "")))',
     '    return count',
@@ -417,10 +420,12 @@ window.__bt = {
   markControls(path) {
     const controls = [];
     this.codeCells(path).forEach((cell, i) => {
-      for (const el of cell.node.querySelectorAll('.widget-slider, .widget-dropdown')) {
+      for (const el of cell.node.querySelectorAll('.widget-slider, .widget-dropdown, .widget-text')) {
         const handle = el.querySelector('.noUi-handle'), select = el.querySelector('select');
-        const kind = handle ? 'slider' : select ? 'dropdown' : null;
-        if (!kind || (select && select.disabled) || el.querySelector('.noUi-target[disabled]')) continue;
+        const box = el.querySelector('input[type="text"]');
+        const kind = handle ? 'slider' : select ? 'dropdown' : box ? 'text' : null;
+        if (!kind || (select && select.disabled) || (box && box.disabled) ||
+            el.querySelector('.noUi-target[disabled]')) continue;
         el.dataset.btControl = String(controls.length);
         const label = el.querySelector('.widget-label');
         // A SelectionSlider (no .jupyter-widgets class) shows a label its readout cannot take back typed.
@@ -769,6 +774,25 @@ class NotebookInLab:
                 before = self.check_after_move(control, f"choosing {option!r}", True, before, idles) or before
         self.moved.add(control["id"])
 
+    def exercise_text(self, control: dict) -> None:
+        """Type a longer text and press Enter (it must redraw), then type the first text back."""
+        box = self.control(control, 'input[type="text"]')
+        original = box.input_value()
+        first = before = self.snapshot(control)
+        for text in [original + " and", original]:
+            self.set_phase(f"text '{control['label']}' set to {text!r}")
+            box.scroll_into_view_if_needed()
+            idles = self.widget_idles()
+            box.fill(text)
+            box.press("Enter")
+            if text == original:
+                self.actions.append(f"text '{control['label']}': typing {text!r} again")
+                after = self.wait_for_move(control, before, idles, target=drawing(first))
+                self.check_restored(control, original, box.input_value(), first, after)
+            else:
+                before = self.check_after_move(control, f"typing {text!r}", True, before, idles) or before
+        self.moved.add(control["id"])
+
     def check_control_count(self, controls: list[dict]) -> None:
         """Every control the kernel created is on the page: same number of sliders and of dropdowns, and no
         kind of control that this test cannot move."""
@@ -779,7 +803,7 @@ class NotebookInLab:
         created = ast.literal_eval(result["repr"])
         self.actions.append(f"the kernel created {created}; the page shows "
                             f"{Counter(c['kind'] for c in controls)}")
-        for kind in ["slider", "dropdown"]:
+        for kind in ["slider", "dropdown", "text"]:
             found = sum(c["kind"] == kind for c in controls)
             if found != created[kind]:
                 self.problem(f"{self.path}: the kernel created {created[kind]} enabled {kind}(s), the page shows "
@@ -797,6 +821,8 @@ class NotebookInLab:
             try:
                 if control["kind"] == "slider":
                     self.exercise_slider(control)
+                elif control["kind"] == "text":
+                    self.exercise_text(control)
                 else:
                     self.exercise_dropdown(control)
             except Exception as e:  # e.g. playwright's TimeoutError when the control was re-rendered
@@ -814,7 +840,7 @@ class NotebookInLab:
             if not any(e["error"] in p for p in self.problems):
                 self.problems.append(f"the kernel reported {e['error']} ({e['phase']})")
         for e in self.page.evaluate("() => window.__bt.kernelStderr"):
-            moving = e["phase"].startswith(("slider", "dropdown"))
+            moving = e["phase"].startswith(("slider", "dropdown", "text"))
             if (moving or WARNING.search(e["text"])) and not any(e["text"] in p for p in self.problems):
                 self.problems.append(f"the kernel printed on stderr: {e['text'][:300]} ({e['phase']})")
 

@@ -44,7 +44,7 @@ def test_the_judge_is_notebook_05s_cnn():
 def test_every_public_helper_is_taught():
     assert set(helpers.scratch.optim.__all__) == {"Adam"}
     # Bert, BertLayer and BertPretraining are notebook 12's (tests/test_nb12_bert.py); Conv1D, GPTBlock and GPT are
-    # for notebook 13, not written yet (tests/scratch/test_gpt.py reads them until then)
+    # notebook 13's (tests/test_nb13_gpt.py)
     assert set(helpers.models.__all__) == {"make_cnn", "Z_DIM", "Generator", "make_discriminator", "Bert", "BertLayer",
                                            "BertPretraining", "Conv1D", "GPTBlock", "GPT"}
 

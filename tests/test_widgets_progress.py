@@ -19,6 +19,7 @@ from helpers.widgets import (  # noqa: E402
     render,
     slider,
     sweep,
+    text_box,
 )
 
 
@@ -112,6 +113,19 @@ def test_a_control_with_no_effect_on_the_data_fails_with_its_name():
     assert check_controls(interactive_plot(draw, {"w": slider("w", 1.0, -3, 3)})) is True
     with pytest.raises(TypeError, match="interactive_plot"):
         check_controls(widgets.VBox())
+
+
+def test_a_text_box_is_tried_with_its_text_and_empty():
+    def letters(ax, prompt):
+        ax.bar(range(len(prompt) + 1), [1 + len(prompt)] * (len(prompt) + 1))  # an empty prompt still draws
+
+    assert set(sweep(letters, {"prompt": text_box("prompt", "To be")})) == {("prompt", "To be"), ("prompt", "")}
+
+    def crashes_when_empty(ax, prompt):
+        ax.plot([0, 1], [ord(prompt[0])] * 2)
+
+    with pytest.raises(AssertionError, match="prompt=''"):
+        sweep(crashes_when_empty, {"prompt": text_box("prompt", "To be")})
 
 
 def test_figure_data_sees_lines_images_markers_and_patches_not_text():

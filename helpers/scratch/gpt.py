@@ -1,7 +1,7 @@
 """GPT-2 from scratch in NumPy, forward and backward, reading a state dict in the layout of Hugging Face's
 ``GPT2LMHeadModel`` as it is (so real GPT-2 weights run here unchanged).
 
-Written ahead of notebook 13 (GPT), which is to teach it: until then ``tests/scratch/test_gpt.py`` is its reader.
+Notebook 13 (GPT) teaches it verbatim.
 It reuses notebook 11's layers (``helpers.scratch.attention``): GPT-2's block is a pre-norm decoder layer without
 cross-attention, x = x + attention(LN(x)) with a causal mask, x = x + MLP(LN(x)) with the tanh GELU; a final layer
 norm, and a head tied to the token embedding (the logits are dot products with every token's input vector).
@@ -13,22 +13,32 @@ GPT-2 stores its linear maps as ``Conv1D``: weight (in, out), y = x W + b, the t
     logits, cache = gpt_forward(ids, weights, n_heads=12)     ids (B, L) ints, logits (B, L, vocab)
     loss, dlogits = next_token_loss(logits, ids)               predict token t + 1 from tokens <= t
     grads = gpt_backward(dlogits, cache)                       {name: gradient} for every parameter
+
+Generation (notebook 13): ``gpt_decode`` runs only the NEW tokens through the model, reading the keys and values of
+the earlier ones from a cache (the KV cache); ``next_token_probs`` turns the last logits into the distribution to
+sample from (temperature, top-k, top-p); ``generate`` strings the two together.
 """
 
 import numpy as np
 
 from helpers.scratch.attention import (
+    attention,
     causal_mask,
     feed_forward,
     feed_forward_backward,
     layer_norm,
     layer_norm_backward,
+    linear,
+    merge_heads,
     multi_head_attention,
     multi_head_attention_backward,
+    project_qkv,
+    softmax,
 )
 from helpers.scratch.validate import check_positive_int
 
-__all__ = ["gpt_block_weights", "gpt_forward", "next_token_loss", "gpt_backward", "gpt_parameter_count"]
+__all__ = ["gpt_block_weights", "gpt_forward", "next_token_loss", "gpt_backward", "gpt_parameter_count",
+           "gpt_decode", "top_k_filter", "top_p_filter", "next_token_probs", "generate"]
 
 _BLOCK = "transformer.h.{}."
 
@@ -142,3 +152,100 @@ def gpt_parameter_count(vocab, positions, layers, width):
     """
     block = 12 * width * width + 13 * width
     return (vocab + positions) * width + layers * block + 2 * width
+
+
+def gpt_decode(new_ids, weights, n_heads, kv, eps=1e-5):
+    """Run only the NEW tokens through GPT-2, the earlier ones read from the KV cache: logits (B, T, vocab).
+
+    new_ids: (B, T) ints, the tokens after the P already in ``kv``; kv: a list with one [K, V] per block, the keys
+    and values of those P tokens, each (B, heads, P, d) (an empty list to start); it is extended in place.
+    A token's key and value never change once computed (a later token cannot change an earlier one: the causal
+    mask), so keeping them saves recomputing the whole prefix at every step of generation.
+    """
+    P = kv[0][0].shape[2] if kv else 0
+    T = new_ids.shape[1]
+    wte, wpe = weights["transformer.wte.weight"], weights["transformer.wpe.weight"]
+    if P + T > len(wpe):
+        raise ValueError(f"gpt_decode: the context is full: {P} cached + {T} new tokens > the model's {len(wpe)} "
+                         f"positions (it has no position embedding beyond). Start again from the last tokens.")
+    x = wte[new_ids] + wpe[P:P + T]
+    mask = causal_mask(P + T)[P:]  # (T, P + T): new token i sees the P cached ones and new ones up to itself
+    for i in range(_n_layers(weights)):
+        w = gpt_block_weights(weights, i)
+        h, _ = layer_norm(x, *w["ln_1"], eps)
+        q, k, v = project_qkv(h, h, h, w["in_proj_weight"], w["in_proj_bias"], n_heads)
+        if len(kv) == i:
+            kv.append([k[:, :, :0], v[:, :, :0]])
+        kv[i] = [np.concatenate([kv[i][0], k], axis=2), np.concatenate([kv[i][1], v], axis=2)]
+        heads, _ = attention(q, kv[i][0], kv[i][1], mask, scale=1.0)  # the scale is already in q
+        x = x + linear(merge_heads(heads), w["out_proj_weight"], w["out_proj_bias"])
+        h2, _ = layer_norm(x, *w["ln_2"], eps)
+        x = x + feed_forward(h2, w["W1"], w["b1"], w["W2"], w["b2"], activation="gelu_tanh")[0]
+    y, _ = layer_norm(x, weights["transformer.ln_f.weight"], weights["transformer.ln_f.bias"], eps)
+    return y @ wte.T
+
+
+def top_k_filter(logits, k):
+    """Keep the k largest logits, -inf for the rest (ties with the k-th are kept). logits: (..., V)."""
+    kth = np.sort(logits, axis=-1)[..., -k, None]
+    return np.where(logits < kth, -np.inf, logits)
+
+
+def top_p_filter(probs, p):
+    """Nucleus: keep the most likely tokens until their total probability reaches p, zero the rest, renormalise.
+
+    probs: (..., V), each row summing to 1; p in (0, 1]. A token is kept if the tokens MORE likely than it have less
+    than p in total, so the most likely token is always kept.
+    """
+    order = np.argsort(-probs, axis=-1)
+    sorted_p = np.take_along_axis(probs, order, axis=-1)
+    before = np.cumsum(sorted_p, axis=-1) - sorted_p  # the probability of the tokens ahead of each
+    keep = np.empty_like(probs, dtype=bool)
+    np.put_along_axis(keep, order, before < p, axis=-1)
+    kept = np.where(keep, probs, 0.0)
+    return kept / kept.sum(axis=-1, keepdims=True)
+
+
+def next_token_probs(logits, temperature=1.0, top_k=0, top_p=1.0):
+    """The distribution to sample the next token from: logits (..., V) -> probabilities (..., V).
+
+    temperature divides the logits (below 1 sharpens, above 1 flattens; 0 means always the most likely token);
+    top_k > 0 keeps only the k most likely tokens; top_p < 1 keeps the nucleus (``top_p_filter``).
+    """
+    if temperature < 0 or not 0 < top_p <= 1 or top_k < 0:
+        raise ValueError(f"next_token_probs expects temperature >= 0, 0 < top_p <= 1 and top_k >= 0, got "
+                         f"{temperature}, {top_p}, {top_k}")
+    logits = np.asarray(logits, dtype=np.float64)
+    if temperature == 0:
+        best = logits == logits.max(axis=-1, keepdims=True)
+        return best / best.sum(axis=-1, keepdims=True)
+    z = logits / temperature
+    if top_k:
+        z = top_k_filter(z, min(top_k, z.shape[-1]))
+    probs = softmax(z - z.max(axis=-1, keepdims=True))
+    return top_p_filter(probs, top_p) if top_p < 1 else probs
+
+
+def generate(prompt_ids, weights, n_heads, n_new, rng, cache=True, **sampling):
+    """Extend the 1-D token ids ``prompt_ids`` by n_new sampled tokens; returns all ids (prompt + new), 1-D.
+
+    cache=True: each step runs one token through the model (``gpt_decode`` with the KV cache); cache=False:
+    each step runs the whole text so far again (``gpt_forward``): the same tokens, more work. When the text
+    outgrows the model's positions, both continue from the last half of its context.
+    sampling: temperature, top_k, top_p, as in ``next_token_probs``.
+    """
+    ids = [int(i) for i in prompt_ids]
+    n_positions = len(weights["transformer.wpe.weight"])
+    if not ids or len(ids) > n_positions:
+        raise ValueError(f"generate expects a prompt of 1 to {n_positions} tokens, got {len(ids)}")
+    start, kv = 0, []  # the model sees ids[start:]; kv holds the keys and values of the tokens it has seen
+    for _ in range(n_new):
+        if len(ids) - start > n_positions:  # the context is full: keep its last half, start a new cache
+            start, kv = len(ids) - n_positions // 2, []
+        if cache:
+            seen = kv[0][0].shape[2] if kv else 0
+            logits = gpt_decode(np.array([ids[start + seen:]]), weights, n_heads, kv)[0, -1]
+        else:
+            logits = gpt_forward(np.array([ids[start:]]), weights, n_heads)[0][0, -1]
+        ids.append(int(rng.choice(len(logits), p=next_token_probs(logits, **sampling))))
+    return np.array(ids)

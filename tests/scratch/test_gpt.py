@@ -7,7 +7,17 @@ import pytest
 import torch
 import transformers  # test-only (requirements-test.txt): a GPT2LMHeadModel built here, never downloaded
 
-from helpers.scratch.gpt import gpt_backward, gpt_forward, gpt_parameter_count, next_token_loss
+from helpers.scratch.gpt import (
+    generate,
+    gpt_backward,
+    gpt_decode,
+    gpt_forward,
+    gpt_parameter_count,
+    next_token_loss,
+    next_token_probs,
+    top_k_filter,
+    top_p_filter,
+)
 
 
 def _hf_gpt2(seed=0, vocab=40, positions=12, width=16, layers=2, heads=4):
@@ -144,3 +154,69 @@ def test_our_gpt_on_the_meta_device_has_gpt2s_size(layers, width, heads, publish
     with torch.device("meta"):
         model = GPT(50257, 1024, width, layers, heads)
     assert sum(p.numel() for p in model.parameters()) == published  # the tied head is counted once
+
+
+# --------------------------------------------------------------------------------------------
+# Generation: the KV cache and the sampling rules.
+# --------------------------------------------------------------------------------------------
+
+
+def test_decoding_with_the_kv_cache_gives_the_full_forwards_logits():
+    w = _numpy_weights(_hf_gpt2(2))
+    ids = np.random.default_rng(2).integers(0, 40, size=(2, 12))
+    full, _ = gpt_forward(ids, w, 4)
+    kv = []
+    first = gpt_decode(ids[:, :5], w, 4, kv)  # the prompt in one go, then one token at a time
+    np.testing.assert_allclose(first, full[:, :5], rtol=1e-10, atol=1e-12)
+    for t in range(5, 12):
+        step = gpt_decode(ids[:, t:t + 1], w, 4, kv)
+        np.testing.assert_allclose(step[:, 0], full[:, t], rtol=1e-10, atol=1e-12)
+    assert kv[0][0].shape == (2, 4, 12, 4)
+    with pytest.raises(ValueError, match="context is full"):
+        gpt_decode(ids[:, :1], w, 4, kv)  # position 12 does not exist (12 positions)
+
+
+def test_generate_with_and_without_the_cache_gives_the_same_text_past_the_context():
+    w = _numpy_weights(_hf_gpt2(3))
+    for sampling in ({"temperature": 0}, {"temperature": 1.0, "top_k": 5}):
+        a = generate([1, 2, 3], w, 4, 20, np.random.default_rng(0), cache=True, **sampling)
+        b = generate([1, 2, 3], w, 4, 20, np.random.default_rng(0), cache=False, **sampling)
+        np.testing.assert_array_equal(a, b)  # 23 tokens > 12 positions: the window slid on both paths
+        assert a.shape == (23,) and list(a[:3]) == [1, 2, 3]
+    with pytest.raises(ValueError, match="prompt of 1 to 12 tokens"):
+        generate(list(range(13)), w, 4, 1, np.random.default_rng(0))
+
+
+def test_top_k_keeps_the_k_largest():
+    logits = np.array([[0.5, 3.0, -1.0, 2.0, 1.0]])
+    np.testing.assert_array_equal(top_k_filter(logits, 2), [[-np.inf, 3.0, -np.inf, 2.0, -np.inf]])
+    np.testing.assert_array_equal(top_k_filter(logits, 5), logits)
+
+
+def test_top_p_keeps_the_nucleus_and_renormalises():
+    probs = np.array([0.1, 0.5, 0.05, 0.3, 0.05])
+    np.testing.assert_allclose(top_p_filter(probs, 0.5), [0, 1, 0, 0, 0])  # 0.5 alone reaches 0.5
+    np.testing.assert_allclose(top_p_filter(probs, 0.6), [0, 0.5 / 0.8, 0, 0.3 / 0.8, 0])
+    np.testing.assert_allclose(top_p_filter(probs, 0.01), [0, 1, 0, 0, 0])  # the most likely always stays
+    np.testing.assert_allclose(top_p_filter(probs, 1.0), probs)
+
+
+def test_top_p_agrees_with_hugging_faces_warper():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(scale=2.0, size=(6, 30))
+    for p in (0.3, 0.8, 0.95):
+        warped = transformers.TopPLogitsWarper(p)(None, torch.tensor(logits))
+        want = torch.softmax(warped, dim=-1).numpy()
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(top_p_filter(probs / probs.sum(axis=1, keepdims=True), p), want, atol=1e-12)
+
+
+def test_next_token_probs_temperature_and_checks():
+    logits = np.array([1.0, 2.0, 0.0])
+    np.testing.assert_array_equal(next_token_probs(logits, temperature=0), [0, 1, 0])
+    cold, hot = next_token_probs(logits, 0.5), next_token_probs(logits, 2.0)
+    assert cold.max() > next_token_probs(logits).max() > hot.max()
+    np.testing.assert_allclose(next_token_probs(logits, 1.0, top_k=1), [0, 1, 0])
+    for bad in ({"temperature": -1}, {"top_p": 0}, {"top_p": 1.5}, {"top_k": -2}):
+        with pytest.raises(ValueError, match="next_token_probs expects"):
+            next_token_probs(logits, **bad)

@@ -1,0 +1,231 @@
+"""Notebook 13's own code (what a student reads) is helpers.scratch.gpt's and helpers.models' GPT classes; its other
+functions (the split, the learning-rate schedule, the training windows, the validation loss, the sampling slider)
+do what the text says; the shipped checkpoint is the recipe's model and reaches what the notebook claims; the
+scaling results come from bench/gpt_scaling.py; exercises catch common mistakes."""
+
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "data"))
+
+import matplotlib  # noqa: E402
+import nbformat  # noqa: E402
+
+matplotlib.use("Agg")
+
+import checkpoints  # noqa: E402  (data/checkpoints.py: the training recipe)
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from exercise_feedback import assert_feedback, first_hints  # noqa: E402
+from notebook_defs import NOTEBOOKS, assert_same_source, notebook_defs  # noqa: E402
+
+import helpers.models as models  # noqa: E402
+import helpers.scratch.gpt as gpt_lib  # noqa: E402
+from bench import gpt as gpt_bench  # noqa: E402
+from bench import gpt_scaling  # noqa: E402
+from helpers import data  # noqa: E402
+from helpers.exercises import check  # noqa: E402
+from helpers.exercises.solutions.nb13 import SOLUTIONS, causal_attention, top_p  # noqa: E402
+from helpers.widgets import render, sweep  # noqa: E402
+
+NOTEBOOK = "13_gpt.ipynb"
+NB = notebook_defs(NOTEBOOK)
+_CHARS = sorted(set(data.load("shakespeare")))
+NB.encode.__globals__.update(chars=_CHARS, char_id={c: i for i, c in enumerate(_CHARS)})  # as the notebook sets them
+TAUGHT = ["gpt_block_weights", "_n_layers", "gpt_forward", "next_token_loss", "gpt_backward", "gpt_decode",
+          "top_k_filter", "next_token_probs", "generate", "gpt_parameter_count"]
+
+
+def test_notebook_teaches_exactly_the_helpers_code():
+    assert_same_source(NOTEBOOK, gpt_lib, TAUGHT)
+    assert_same_source(NOTEBOOK, models, ["Conv1D", "GPTBlock", "GPT"])
+    assert set(TAUGHT) | {"top_p_filter"} >= set(gpt_lib.__all__)  # all of the library, top-p is exercise 2
+    assert NB._BLOCK == gpt_lib._BLOCK and NB.top_p_filter is gpt_lib.top_p_filter
+
+
+def test_the_split_and_the_checkpoint_config_are_the_recipes():
+    text = data.load("shakespeare")
+    chars, train, val = gpt_bench.char_split(text)
+    assert len(chars) == 76 and chars == _CHARS
+    ids = np.array([chars.index(c) for c in text[:5000]])
+    np.testing.assert_array_equal(NB.encode(text[:5000]), ids)
+    assert NB.decode(ids) == text[:5000]
+    assert len(train) == int(0.9 * len(text)) and len(train) + len(val) == len(text)
+    assert NB.CKPT_CONFIG == checkpoints.GPT_CONFIG
+
+
+def test_the_learning_rate_warms_up_then_follows_a_cosine_to_a_tenth():
+    assert NB.lr_at(0) == pytest.approx(NB.LR / NB.WARMUP)
+    assert NB.lr_at(NB.WARMUP - 1) == pytest.approx(NB.LR)
+    assert NB.lr_at(NB.WARMUP) == pytest.approx(NB.LR)
+    assert NB.lr_at(NB.STEPS) == pytest.approx(NB.LR / 10)
+    mids = [NB.lr_at(s) for s in range(NB.WARMUP, NB.STEPS)]
+    assert all(a >= b for a, b in zip(mids, mids[1:], strict=False))
+
+
+def test_windows_are_inputs_and_their_next_characters():
+    source = np.arange(1000)
+    xy = NB.random_windows(source, 5, 16, np.random.default_rng(0))
+    assert xy.shape == (5, 17)
+    assert torch.equal(xy[:, 1:], xy[:, :-1] + 1)  # consecutive ids: each target is the next one
+
+
+def test_validation_loss_is_the_benchmarks():
+    torch.manual_seed(0)
+    model = models.GPT(76, n_positions=32, width=16, layers=1, heads=2)
+    _, _, val = gpt_bench.char_split(data.load("shakespeare"))
+    want = gpt_bench.validation_loss(model, val, 32)
+    assert NB.validation_loss(model, val.numpy()) == pytest.approx(want, rel=1e-5)
+    few = NB.validation_loss(model, val.numpy(), max_windows=10)
+    assert few == pytest.approx(gpt_bench.validation_loss(model, val[:321], 32), rel=1e-5)
+
+
+def test_train_gpt_lowers_the_loss():
+    torch.manual_seed(0)
+    model = models.GPT(76, n_positions=16, width=32, layers=1, heads=2)
+    source = NB.encode("to be or not to be, that is the question. " * 50)
+    losses = NB.train_gpt(model, source, steps=60)
+    assert len(losses) == 60 and np.mean(losses[-10:]) < np.mean(losses[:10]) - 1.0
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    state = data.load("gpt_shakespeare")
+    log = state.pop("log.loss")
+    model = models.GPT(76, **checkpoints.GPT_CONFIG)
+    model.load_state_dict(state)  # strict: every key of the recipe's model, nothing else
+    return model.eval(), log
+
+
+def test_the_shipped_checkpoint_is_small_and_reaches_what_the_notebook_claims(shipped):
+    model, log = shipped
+    assert data.path("gpt_shakespeare").stat().st_size < 5e6
+    assert len(log) == checkpoints.GPT_STEPS // 100 and log[-1] < log[0] - 1.5
+    _, _, val = gpt_bench.char_split(data.load("shakespeare"))
+    source = "\n".join(c.source for c in nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4).cells)
+    floor = float(re.search(r"assert ckpt_val <= ([0-9.]+)", source)[1])
+    assert gpt_bench.validation_loss(model, val, checkpoints.GPT_CONFIG["n_positions"]) <= floor
+
+
+def test_a_checkpoint_for_another_model_is_refused_with_the_mismatch_named(shipped):
+    state = data.load("gpt_shakespeare")
+    state.pop("log.loss")
+    wrong = models.GPT(76, **{**checkpoints.GPT_CONFIG, "width": 64, "heads": 2})
+    with pytest.raises(RuntimeError, match="size mismatch for transformer.wte.weight"):
+        wrong.load_state_dict(state)
+
+
+def test_the_sampling_slider_changes_the_figure_and_survives_its_ends(shipped):
+    model, _ = shipped
+    g = NB.draw_sampling.__globals__
+    g.update(weights={k: v.double().numpy() for k, v in model.state_dict().items()},
+             HEADS=checkpoints.GPT_CONFIG["heads"])
+    from helpers.widgets import int_slider, slider, text_box
+
+    controls = {"temperature": slider("temperature", 0.8, 0.0, 2.0, 0.05),
+                "top_k": int_slider("top-k", 76, 1, 76), "top_p": slider("top-p", 1.0, 0.05, 1.0, 0.05),
+                "prompt": text_box("prompt", "But soft, what light")}
+    sweep(NB.draw_sampling, controls, figsize=(12, 4.5), ncols=2)
+    # unknown characters are dropped from the prompt rather than crashing the slider
+    fig, _ = render(NB.draw_sampling, {"temperature": 0.8, "top_k": 76, "top_p": 1.0, "prompt": "{é} Romeo"},
+                    figsize=(12, 4.5), ncols=2)
+    assert fig.axes[0].patches  # the bars are drawn
+
+
+def test_the_scaling_results_are_the_scripts():
+    saved = json.loads(gpt_scaling.RESULTS.read_text())
+    assert saved["steps"] == gpt_scaling.STEPS
+    assert sorted({r["width"] for r in saved["runs"]}) == list(gpt_scaling.WIDTHS)
+    assert len(saved["runs"]) == len(gpt_scaling.WIDTHS) * len(gpt_scaling.SEEDS)
+    for r in saved["runs"]:
+        model = models.GPT(76, 64, r["width"], 4, max(1, r["width"] // 32))
+        assert r["params"] == sum(p.numel() for p in model.parameters()) - 64 * r["width"]
+    by_width = {w: np.mean([r["val"] for r in saved["runs"] if r["width"] == w]) for w in gpt_scaling.WIDTHS}
+    assert all(by_width[a] > by_width[b] for a, b in zip(gpt_scaling.WIDTHS, gpt_scaling.WIDTHS[1:], strict=False))
+
+
+def test_stubs_count_as_not_attempted(capsys):
+    assert check("13.causal_attention", NB.my_causal_attention) is False
+    assert check("13.top_p", NB.my_top_p) is False
+    assert "not attempted" in capsys.readouterr().out
+
+
+# ---- exercises: wrong answers get specific feedback ------------------------------------------------------------
+
+def _softmax(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _masked(q, k, keep, fill=-np.inf, scale=True):
+    d = q.shape[-1]
+    scores = q @ k.swapaxes(-1, -2) / (math.sqrt(d) if scale else 1)
+    return np.where(keep(q.shape[-2]), scores, fill)
+
+
+def _no_renorm(probs, p):
+    kept = top_p(probs, p)
+    return np.where(kept > 0, probs, 0.0)
+
+
+def _stops_short(probs, p):
+    order = np.argsort(-probs)
+    keep = np.zeros(len(probs), bool)
+    keep[order] = np.cumsum(probs[order]) <= p
+    keep[order[0]] = True  # where the most likely token alone passes p, it is the right answer: keep it
+    kept = np.where(keep, probs, 0.0)
+    return kept / kept.sum()
+
+
+WRONG = [
+    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.ones((L, L), bool))) @ v,
+     "hide the future"),
+    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool).T)) @ v,
+     "keeps the FUTURE"),
+    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool), scale=False))
+     @ v, "sqrt(d)"),
+    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool), fill=0.0)) @ v,
+     "set it to -inf"),
+    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool)), axis=-2) @ v,
+     "over the KEYS"),
+    ("13.causal_attention", lambda q, k, v: q, "differs from causal attention"),
+    ("13.causal_attention", lambda q, k, v: q[..., 0], "one vector per query"),
+    ("13.causal_attention", lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(
+        *(torch.tensor(a) for a in (q, k, v)), is_causal=True).numpy(), "write it in NumPy"),
+    ("13.top_p", _no_renorm, "sum to 1 again"),
+    ("13.top_p", _stops_short, "reach p too"),
+    ("13.top_p", lambda probs, p: probs, "probabilities unchanged"),
+    ("13.top_p", lambda probs, p: np.full_like(probs, 1 / len(probs)), "differ from the nucleus"),
+    ("13.top_p", lambda probs, p: gpt_lib.top_p_filter(probs, p), "not with the course's top_p_filter"),
+    ("13.adam_memory", 4 * 1_557_611_200 / 1e9, "only the weights"),
+    ("13.adam_memory", 8 * 1_557_611_200 / 1e9, "not Adam's m and v"),
+    ("13.adam_memory", 12 * 1_557_611_200 / 1e9, "three numbers per parameter"),
+    ("13.adam_memory", 16 * 1_557_611_200 / 2**30, "1e9 bytes"),
+    ("13.adam_memory", 16 * 1_557_611_200, "in bytes"),
+    ("13.adam_memory", 100.0, "is not it"),
+]
+
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{m}" for k, _, m in WRONG])
+def test_common_mistakes_get_specific_feedback(key, answer, message, capsys):
+    assert_feedback(key, answer, message, capsys)
+
+
+def test_first_hints_do_not_give_the_answer_away():
+    firsts = first_hints("13", SOLUTIONS)
+    for key, text in firsts.items():
+        assert "np.tri" not in text and "cumsum" not in text and "16" not in text, key
+
+
+def test_the_solutions_agree_with_pytorch_and_the_library():
+    rng = np.random.default_rng(0)
+    q, k, v = rng.normal(size=(3, 2, 6, 4))
+    want = torch.nn.functional.scaled_dot_product_attention(*(torch.tensor(a) for a in (q, k, v)), is_causal=True)
+    np.testing.assert_allclose(causal_attention(q, k, v), want.numpy(), rtol=1e-12, atol=1e-12)
+    probs = _softmax(rng.normal(size=20))
+    np.testing.assert_allclose(top_p(probs, 0.7), gpt_lib.top_p_filter(probs, 0.7), atol=1e-15)
