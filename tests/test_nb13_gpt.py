@@ -149,6 +149,19 @@ def test_the_scaling_results_are_the_scripts():
     assert all(by_width[a] > by_width[b] for a, b in zip(gpt_scaling.WIDTHS, gpt_scaling.WIDTHS[1:], strict=False))
 
 
+def test_the_optional_cell_reads_a_gpt2lmheadmodel_state_dict_as_it_is():
+    import transformers  # test-only: a random GPT2LMHeadModel built here, never downloaded
+
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=50, n_positions=16, n_embd=32, n_layer=2, n_head=4)
+    model = transformers.GPT2LMHeadModel(config).double().eval()
+    weights = NB.numpy_weights(model.state_dict())
+    assert "transformer.h.0.attn.c_attn.bias" in weights and "transformer.h.0.attn.bias" not in weights
+    ids = np.random.default_rng(0).integers(0, 50, size=(1, 10))
+    logits, _ = gpt_lib.gpt_forward(ids, weights, 4)
+    np.testing.assert_allclose(logits, model(torch.tensor(ids)).logits.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_stubs_count_as_not_attempted(capsys):
     assert check("13.causal_attention", NB.my_causal_attention) is False
     assert check("13.top_p", NB.my_top_p) is False
