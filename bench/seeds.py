@@ -113,6 +113,8 @@ DECLARED = {
                    0.005),
             Metric("sine, width 1, depth 1: training MSE", "MSE_1D[1, 1]", ">", r"< ([0-9.]+) < MSE_1D\[1, 1\]",
                    0.005),
+            # the mean train - validation accuracy of the spiral nets that fit their training points (>= 0.99)
+            Metric("spirals: generalisation gap of the nets that fit", "gap_sp", ">", r"gap_sp > ([0-9.]+)", ACCURACY),
         ),
     ),
     "04_backprop": Sweep(
@@ -129,6 +131,19 @@ DECLARED = {
             Metric("deep sigmoid net: training loss at the end", "sigmoid_end", ">", r"sigmoid_end > ([0-9.]+)", LOSS),
             Metric("deep ReLU net: first layer's relative change", "relu_moved", ">", r"relu_moved > ([0-9.]+)", 0.05),
             Metric("deep ReLU net: training loss at the end", "relu_end", "<", r"relu_end < ([0-9.]+)", 0.1),
+            # the 17-weight ValueMLP, 40 steps of gradient descent with the scalar engine on 100 flowers (float64)
+            Metric("ValueMLP on iris: training accuracy", "value_acc", ">=", r"value_acc >= ([0-9.]+)", ACCURACY),
+            # minibatch gradient noise against the batch size on log-log axes: 1/sqrt(B) is a slope of -0.5
+            Metric("minibatch noise: log-log slope (upper bound)", "slope", "<", r"< slope < (-[0-9.]+)", 0.05),
+            Metric("minibatch noise: log-log slope (lower bound)", "slope", ">", r"(-[0-9.]+) < slope <", 0.05),
+            # two epochs: the worse of momentum and Adam, its last-50-step loss over plain SGD's
+            Metric("max(momentum, Adam) / SGD: training loss", "vs_sgd", "<", r"vs_sgd < ([0-9.]+)", 0.05),
+            Metric("exploding / healthy gradient norm", "exploding_norm / healthy_norm", ">",
+                   r"exploding_norm > ([0-9.]+) \* healthy_norm", 0.3, scale="log"),
+            # 500 training digits, 40 epochs: validation loss at the end minus its lowest; and weight decay's gain
+            Metric("overfitting: validation loss rise", "overfit", ">", r"overfit > ([0-9.]+)", LOSS),
+            Metric("weight decay: validation loss gain", "decay_gain", ">", r"decay_gain > ([0-9.]+)", LOSS),
+            Metric("chosen on validation: test accuracy", "chosen_acc", ">=", r"chosen_acc >= ([0-9.]+)", ACCURACY),
         ),
     ),
     "05_cnn": Sweep(

@@ -21,7 +21,7 @@ module is taught verbatim in its notebook (a test guards it) and imported by the
 - ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
 - ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time
 - ``helpers.scratch.lstm``      09: the LSTM (fused gates: step, sequence, BPTT) and the GRU's forward pass
-- ``helpers.scratch.optim``     10: Adam, for the layers above
+- ``helpers.scratch.optim``     04: Adam, for the layers above (10 imports it)
 - ``helpers.scratch.attention`` 11: attention and multi-head attention (forward and backward), masks, layer norm,
                                 positional encodings, the feed-forward block, the encoder and decoder layers
 - ``helpers.scratch.gelu``      12: GELU, exact and tanh, with backward (NumPy has no erf)

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ is not a pack
 from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
 
 import helpers.scratch.layers as L  # noqa: E402
+import helpers.scratch.optim  # noqa: E402
 from helpers.exercises import check  # noqa: E402
 from helpers.exercises.solutions.nb04 import SOLUTIONS, train_step  # noqa: E402
 from helpers.widgets import render  # noqa: E402
@@ -36,6 +37,11 @@ def nb():
 def test_notebook_teaches_the_same_code_as_helpers_layers():
     assert_same_source(NOTEBOOK, helpers.scratch.layers, TAUGHT)
     assert set(helpers.scratch.layers.__all__) <= set(TAUGHT), "every exported name must be taught in the notebook"
+
+
+def test_notebook_teaches_adam_as_helpers_optim_has_it():
+    assert_same_source(NOTEBOOK, helpers.scratch.optim, ["Adam"])  # notebooks 10-13 import it from there
+    assert set(helpers.scratch.optim.__all__) == {"Adam"}
 
 
 def _torch_leaf(x):
@@ -79,12 +85,17 @@ def test_pitfall_demonstrations_really_fail(nb):
     x = nb.ForgetfulValue(3.0)
     (x * x).backward()
     assert x.grad == 3.0  # the bug loses half the gradient
-    a, L = nb.diamond()
+    a, c, L = nb.diamond()
+    runs = []
+    c_backward = c._backward
+    c._backward = lambda: (runs.append(c.grad), c_backward())
     L.grad = 1.0
     nb.naive_backward(L)
-    a_ok, L_ok = nb.diamond()
+    a_ok, c_ok, L_ok = nb.diamond()
     L_ok.backward()
-    assert a.grad == pytest.approx(2 * a_ok.grad)  # the naive recursion counts the shared node twice
+    # the naive recursion runs the shared node's backward twice (here both times with its complete gradient)
+    assert len(runs) == 2 and runs == pytest.approx([c_ok.grad, c_ok.grad])
+    assert a.grad == pytest.approx(2 * a_ok.grad)
 
 
 def test_gradient_descent_diverges_exactly_above_two_over_lambda_max(nb):
@@ -248,3 +259,132 @@ def test_train_step_catches_a_gradient_n_times_too_large(capsys):
         return _step_with(grad_scale=len(X))(params, X, y, lr)
     assert check("04.train_step", step) is False
     assert "N times too large" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Section 2: the ValueMLP trained with the engine
+
+
+@pytest.mark.parametrize("sizes", [(2, 4, 1), (3, 5, 4, 1)])
+def test_value_mlp_gradients_equal_autograd(nb, sizes):
+    rng = np.random.default_rng(sum(sizes))
+    net = nb.ValueMLP(sizes, rng)
+    for p in net.parameters():  # random biases too, so that their gradients are tested
+        p.data += float(rng.normal(scale=0.1))
+    X, t = rng.normal(size=(7, sizes[0])), rng.choice([-1.0, 1.0], size=7)
+    loss = nb.logistic_loss([net(list(x)) for x in X], t)
+    loss.backward()
+    layers = [nb.as_tensors(layer) for layer in net.layers]
+    H = torch.tensor(X)
+    for i, (W, b) in enumerate(layers):
+        H = H @ W.T + b
+        if i < len(layers) - 1:
+            H = torch.relu(H)
+    loss_t = torch.nn.functional.softplus(-torch.tensor(t) * H[:, 0]).mean()
+    loss_t.backward()
+    theirs = torch.cat([torch.cat([W.grad, b.grad[:, None]], dim=1).flatten() for W, b in layers])
+    assert loss.data == pytest.approx(loss_t.item(), rel=1e-12)
+    np.testing.assert_allclose([p.grad for p in net.parameters()], theirs.numpy(), rtol=1e-10, atol=1e-13)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Section 5: minibatch gradients, Adam (taught here; notebooks 10-13 import it), the optimiser comparison
+
+
+def test_gradient_vector_is_every_gradient_of_the_mean_loss(nb):
+    rng = np.random.default_rng(3)
+    net = nb.Sequential(nb.Linear(6, 5, rng), nb.ReLU(), nb.Linear(5, 4, rng))
+    net_t = nb.to_torch(net)
+    X, y = rng.normal(size=(9, 6)), rng.integers(0, 4, size=9)
+    torch.nn.functional.cross_entropy(net_t(torch.tensor(X)), torch.tensor(y)).backward()
+    expected = np.concatenate([(p.grad.T if p.dim() == 2 else p.grad).numpy().ravel() for p in net_t.parameters()])
+    np.testing.assert_allclose(nb.gradient_vector(net, X, y), expected, rtol=1e-10, atol=1e-14)
+
+
+def test_assert_same_training_catches_an_optimiser_that_differs(nb):
+    rng = np.random.default_rng(4)
+    net = nb.Sequential(nb.Linear(20, 6, rng), nb.Tanh(), nb.Linear(6, 5, rng))
+    net_t = nb.to_torch(net)
+    with pytest.raises(AssertionError):  # Adam's betas differ from torch's defaults: the twins drift apart
+        nb.assert_same_training(net, net_t, nb.Adam(net, lr=0.01, betas=(0.5, 0.999)),
+                                torch.optim.Adam(net_t.parameters(), lr=0.01))
+
+
+@pytest.mark.parametrize("betas,lr", [((0.9, 0.999), 1e-3), ((0.5, 0.999), 0.05), ((0.0, 0.9), 0.3)], ids=str)
+def test_adam_matches_torch_over_several_steps(nb, betas, lr):
+    rng = np.random.default_rng(0)
+    layer = nb.Linear(3, 4, rng)
+    layer.params["b"][:] = rng.normal(size=4)
+    W_t = torch.tensor(layer.params["W"], requires_grad=True)
+    b_t = torch.tensor(layer.params["b"], requires_grad=True)
+    ours, theirs = nb.Adam(layer, lr, betas), torch.optim.Adam([W_t, b_t], lr=lr, betas=betas)
+    for step in range(6):
+        X, R = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
+        layer.forward(X)
+        layer.backward(R * (step + 1) ** 2)  # gradients of growing size: the second moment matters
+        theirs.zero_grad()
+        ((torch.tensor(X) @ W_t + b_t) * torch.tensor(R * (step + 1) ** 2)).sum().backward()
+        ours.step()
+        theirs.step()
+        np.testing.assert_allclose(layer.params["W"], W_t.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(layer.params["b"], b_t.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_adam_changes_the_parameters_in_place_and_follows_a_schedule(nb):
+    rng = np.random.default_rng(1)
+    net = nb.Sequential(nb.Linear(2, 3, rng), nb.ReLU(), nb.Linear(3, 1, rng))
+    W = net.layers[0].params["W"]
+    before = W.copy()
+    opt = nb.Adam(net, 0.1)
+    net.forward(rng.normal(size=(4, 2)))
+    net.backward(np.ones((4, 1)))
+    opt.lr = 0.0  # a schedule that has run out: no change
+    opt.step()
+    assert np.array_equal(W, before)
+    opt.lr = 0.1
+    opt.step()
+    assert net.layers[0].params["W"] is W and not np.array_equal(W, before)
+    # Adam's first step moves every parameter with a nonzero gradient by about lr, whatever the gradient's size
+    moved = np.abs(W - before)[net.layers[0].grads["W"] != 0]
+    np.testing.assert_allclose(moved, 0.1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs,message", [({"lr": 0}, "lr > 0"), ({"lr": "0.1"}, "lr > 0"),
+                                            ({"lr": 0.1, "betas": (0.9,)}, "betas"),
+                                            ({"lr": 0.1, "betas": (1.0, 0.9)}, "betas")])
+def test_adam_rejects_bad_settings(nb, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nb.Adam(nb.Linear(2, 2, np.random.default_rng(0)), **kwargs)
+    with pytest.raises(ValueError, match="params and grads"):
+        nb.Adam([object()], 0.1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Section 6: initialisation and clipping
+
+
+def test_activation_sizes_follow_the_variance_argument(nb):
+    X = np.random.default_rng(5).normal(size=(256, 64))
+    he = nb.activation_sizes(lambda d_in, d_out: np.sqrt(2 / d_in), X, depth=10, width=128)
+    small = nb.activation_sizes(lambda d_in, d_out: np.sqrt(0.5 / d_in), X, depth=10, width=128)
+    assert he.shape == (10,) and 0.5 < he[-1] / he[0] < 2  # He keeps a ReLU network's signal
+    # a quarter of He's variance: each layer multiplies the size by about sqrt(1/4) = 1/2
+    np.testing.assert_allclose(small[1:] / small[:-1], 0.5, rtol=0.15)
+
+
+@pytest.mark.parametrize("scale,max_norm", [(10.0, 1.0), (0.01, 1.0), (3.0, 0.5)])
+def test_clip_gradients_equals_torch_clip_grad_norm(nb, scale, max_norm):
+    rng = np.random.default_rng(6)
+    grads = [scale * rng.normal(size=shape) for shape in [(4, 3), (3,), (3, 2)]]
+    tensors = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
+    for t, g in zip(tensors, grads, strict=True):
+        t.grad = torch.tensor(g)
+    before = [g.copy() for g in grads]
+    norm = nb.clip_gradients(grads, max_norm)
+    norm_t = torch.nn.utils.clip_grad_norm_(tensors, max_norm)
+    assert norm == pytest.approx(norm_t.item(), rel=1e-12)
+    for g, t, b in zip(grads, tensors, before, strict=True):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+        assert np.allclose(g / np.linalg.norm(g), b / np.linalg.norm(b))  # the direction is kept
+    joint = np.sqrt(sum(np.sum(g * g) for g in grads))
+    assert joint <= max_norm * (1 + 1e-9) and (norm > max_norm or np.allclose(joint, norm))

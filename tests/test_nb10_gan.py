@@ -1,4 +1,4 @@
-"""Notebook 10's own code (what a student reads): Adam is helpers.scratch.optim's, the DCGAN and the judge are
+"""Notebook 10's own code (what a student reads): Adam is notebook 04's (tested there), the DCGAN and the judge are
 helpers.models'; the NumPy GAN updates equal PyTorch's (also with packing), the ring metrics measure what the text
 says, the NumPy generator equals the PyTorch one, the sliders' figures change; every exercise's reference solution
 passes and common mistakes are caught with a hint."""
@@ -32,7 +32,7 @@ NB = notebook_defs(NOTEBOOK)
 
 
 def test_notebook_teaches_exactly_the_helpers_code():
-    assert_same_source(NOTEBOOK, helpers.scratch.optim, ["Adam"])
+    assert NB.Adam is helpers.scratch.optim.Adam  # imported, not taught again: notebook 04 teaches it
     assert_same_source(NOTEBOOK, helpers.models, ["Generator", "make_discriminator", "make_cnn"])
     assert NB.Z_DIM == helpers.models.Z_DIM
 
@@ -42,64 +42,10 @@ def test_the_judge_is_notebook_05s_cnn():
 
 
 def test_every_public_helper_is_taught():
-    assert set(helpers.scratch.optim.__all__) == {"Adam"}
     # Bert, BertLayer and BertPretraining are notebook 12's (tests/test_nb12_bert.py); Conv1D, GPTBlock and GPT are
     # notebook 13's (tests/test_nb13_gpt.py)
     assert set(helpers.models.__all__) == {"make_cnn", "Z_DIM", "Generator", "make_discriminator", "Bert", "BertLayer",
                                            "BertPretraining", "Conv1D", "GPTBlock", "GPT"}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Adam
-
-
-@pytest.mark.parametrize("betas,lr", [((0.9, 0.999), 1e-3), ((0.5, 0.999), 0.05), ((0.0, 0.9), 0.3)], ids=str)
-def test_adam_matches_torch_over_several_steps(betas, lr):
-    rng = np.random.default_rng(0)
-    layer = NB.Linear(3, 4, rng)
-    layer.params["b"][:] = rng.normal(size=4)
-    W_t = torch.tensor(layer.params["W"], requires_grad=True)
-    b_t = torch.tensor(layer.params["b"], requires_grad=True)
-    ours, theirs = NB.Adam(layer, lr, betas), torch.optim.Adam([W_t, b_t], lr=lr, betas=betas)
-    for step in range(6):
-        X, R = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
-        layer.forward(X)
-        layer.backward(R * (step + 1) ** 2)  # gradients of growing size: the second moment matters
-        theirs.zero_grad()
-        ((torch.tensor(X) @ W_t + b_t) * torch.tensor(R * (step + 1) ** 2)).sum().backward()
-        ours.step()
-        theirs.step()
-        np.testing.assert_allclose(layer.params["W"], W_t.detach().numpy(), rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(layer.params["b"], b_t.detach().numpy(), rtol=1e-12, atol=1e-14)
-
-
-def test_adam_changes_the_parameters_in_place_and_follows_a_schedule():
-    rng = np.random.default_rng(1)
-    net = NB.Sequential(NB.Linear(2, 3, rng), NB.ReLU(), NB.Linear(3, 1, rng))
-    W = net.layers[0].params["W"]
-    before = W.copy()
-    opt = NB.Adam(net, 0.1)
-    net.forward(rng.normal(size=(4, 2)))
-    net.backward(np.ones((4, 1)))
-    opt.lr = 0.0  # a schedule that has run out: no change
-    opt.step()
-    assert np.array_equal(W, before)
-    opt.lr = 0.1
-    opt.step()
-    assert net.layers[0].params["W"] is W and not np.array_equal(W, before)
-    # Adam's first step moves every parameter with a nonzero gradient by about lr, whatever the gradient's size
-    moved = np.abs(W - before)[net.layers[0].grads["W"] != 0]
-    np.testing.assert_allclose(moved, 0.1, rtol=1e-6)
-
-
-@pytest.mark.parametrize("kwargs,message", [({"lr": 0}, "lr > 0"), ({"lr": "0.1"}, "lr > 0"),
-                                            ({"lr": 0.1, "betas": (0.9,)}, "betas"),
-                                            ({"lr": 0.1, "betas": (1.0, 0.9)}, "betas")])
-def test_adam_rejects_bad_settings(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        NB.Adam(NB.Linear(2, 2, np.random.default_rng(0)), **kwargs)
-    with pytest.raises(ValueError, match="params and grads"):
-        NB.Adam([object()], 0.1)
 
 
 # ---------------------------------------------------------------------------------------------------------------

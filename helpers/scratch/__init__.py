@@ -8,7 +8,7 @@ Each module is taught, line for line, in the notebook named below (a test in ``t
 - ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
 - ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time
 - ``helpers.scratch.lstm``      09: the LSTM (fused gates: step, sequence, BPTT) and the GRU's forward pass
-- ``helpers.scratch.optim``     10: Adam, for the layers above (SGD lives with the layers, in ``layers``)
+- ``helpers.scratch.optim``     04: Adam, for the layers above, imported by 10 (SGD lives in ``layers``)
 - ``helpers.scratch.attention`` 11: attention and multi-head attention (forward and backward), masks, layer norm,
                                 positional encodings, the feed-forward block, the encoder and decoder layers
 - ``helpers.scratch.gelu``      12: GELU, exact and tanh, with backward (NumPy has no erf; the tanh form is taught)

@@ -1,8 +1,8 @@
 """Adam, the optimiser GANs (and most networks since 2015) are trained with, for the layers of ``layers.py``.
 
-Taught in ``notebooks/10_gan.ipynb``, which shows exactly this code (``tests/test_nb10_gan.py`` fails if the
-notebook and this file drift apart). It follows ``layers.SGD``: give it layers (anything with ``params`` and
-``grads``), run a backward pass, call ``step()``.
+Taught in ``notebooks/04_backprop.ipynb``, which shows exactly this code (``tests/test_nb04_backprop.py`` fails if
+the notebook and this file drift apart); notebook 10 imports it. It follows ``layers.SGD``: give it layers
+(anything with ``params`` and ``grads``), run a backward pass, call ``step()``.
 """
 
 import numpy as np
