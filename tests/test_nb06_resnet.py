@@ -297,3 +297,67 @@ def test_first_hints_do_not_give_the_answer_away():
     assert "⌈" not in firsts["06.projection_shape"] and "(C_out, C_in" not in firsts["06.projection_shape"]
     assert "branch.2" not in firsts["06.zero_init_grads"]
     assert "490" not in firsts["06.resnet_params"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Section 6: batch normalisation from scratch, the pre-activation block
+
+
+@pytest.mark.parametrize("shape", [(8, 3, 5, 5), (2, 4, 1, 1), (1, 2, 3, 4)])
+def test_batch_norm_matches_torch_in_training_and_eval_mode(nb, shape):
+    rng = np.random.default_rng(sum(shape))
+    C = shape[1]
+    gamma, beta = rng.normal(size=C), rng.normal(size=C)
+    running_mean, running_var = np.zeros(C), np.ones(C)
+    bn = torch.nn.BatchNorm2d(C, momentum=0.3, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight.copy_(torch.from_numpy(gamma))
+        bn.bias.copy_(torch.from_numpy(beta))
+    for _ in range(3):
+        x = 1.5 + 4.0 * rng.normal(size=shape)
+        dy = rng.normal(size=shape)
+        y, cache = nb.batch_norm_forward(x, gamma, beta)
+        dx, dgamma, dbeta = nb.batch_norm_backward(dy, cache)
+        nb.update_running_stats(running_mean, running_var, x, momentum=0.3)
+        x_t = torch.tensor(x, requires_grad=True)
+        bn.zero_grad()
+        y_t = bn(x_t)
+        y_t.backward(torch.tensor(dy))
+        assert y.shape == shape
+        for ours, theirs in [(y, y_t.detach()), (dx, x_t.grad), (dgamma, bn.weight.grad), (dbeta, bn.bias.grad),
+                             (running_mean, bn.running_mean), (running_var, bn.running_var)]:
+            np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-8, atol=1e-10)
+    bn.eval()
+    x = rng.normal(size=shape)
+    np.testing.assert_allclose(nb.batch_norm_eval(x, gamma, beta, running_mean, running_var),
+                               bn(torch.tensor(x)).detach().numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_batch_norm_forward_matches_torch_and_its_backward_matches_finite_differences(nb):
+    rng = np.random.default_rng(7)
+    x, dy = rng.normal(size=(4, 2, 3, 3)), rng.normal(size=(4, 2, 3, 3))
+    gamma, beta = rng.normal(size=2), rng.normal(size=2)
+    y, cache = nb.batch_norm_forward(x, gamma, beta)
+    y_t = F.batch_norm(torch.tensor(x), None, None, torch.tensor(gamma), torch.tensor(beta), training=True)
+    np.testing.assert_allclose(y, y_t.numpy(), rtol=1e-10, atol=1e-12)
+    dx, _, _ = nb.batch_norm_backward(dy, cache)
+    eps, numeric = 1e-6, np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        saved = x[idx]
+        x[idx] = saved + eps
+        up = np.sum(nb.batch_norm_forward(x, gamma, beta)[0] * dy)
+        x[idx] = saved - eps
+        down = np.sum(nb.batch_norm_forward(x, gamma, beta)[0] * dy)
+        x[idx] = saved
+        numeric[idx] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(dx, numeric, rtol=1e-5, atol=1e-7)
+
+
+def test_pre_activation_block_adds_its_branch_and_nothing_else(nb):
+    torch.manual_seed(0)
+    block = nb.PreActivationBlock(4).double()
+    x = torch.randn(3, 4, 6, 6, dtype=torch.float64)
+    assert torch.equal(block(x), x + block.branch(x))
+    assert torch.equal(nb.zero_branches_(block)(x), x)
+    kinds = [type(m).__name__ for m in block.branch]
+    assert kinds == ["BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "ReLU", "Conv2d"]
