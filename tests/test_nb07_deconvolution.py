@@ -217,3 +217,20 @@ def test_code_walk_controls_all_change_the_drawing():
     controls = {"pair": dropdown("digits", list(NB.PAIRS)),
                 "t": slider("t", 0.5, 0.0, 1.0, step=0.1, readout_format=".1f")}
     assert len(sweep(NB.draw_walk, controls, figsize=(6.5, 3.4), ncols=2)) == len(NB.PAIRS) + 2
+
+
+@pytest.mark.parametrize("size", [(1, 1, 5, 5), (3, 1, 6, 9)])
+def test_upsample_then_conv_is_one_transposed_conv_in_numpy_and_in_torch(size):
+    rng = np.random.default_rng(size[-1])
+    w, x = rng.normal(size=(1, 1, 3, 3)), rng.normal(size=size)
+    k = NB.upsample_conv_as_transposed_kernel(w)
+    assert k.shape == (1, 1, 4, 4)
+    np.testing.assert_allclose(NB.conv_transpose2d(x, k, stride=2, padding=1),
+                               NB.conv2d(NB.upsample_nearest(x, 2), w, padding=1), rtol=1e-10, atol=1e-12)
+    x_t, w_t, k_t = (torch.tensor(a) for a in (x, w, k))
+    np.testing.assert_allclose(F.conv_transpose2d(x_t, k_t, stride=2, padding=1).numpy(),
+                               F.conv2d(F.interpolate(x_t, scale_factor=2, mode="nearest"), w_t, padding=1).numpy(),
+                               rtol=1e-10, atol=1e-12)
+    # the four stride-2 phases sum alike, so a constant input gives a constant interior (no checkerboard)
+    flat = NB.conv_transpose2d(np.ones((1, 1, 6, 6)), k, stride=2, padding=1)[0, 0, 2:-2, 2:-2]
+    np.testing.assert_allclose(flat, w.sum(), rtol=1e-12)
