@@ -211,3 +211,12 @@ def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
 
 def test_every_checker_has_wrong_answers():
     assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
+
+
+@pytest.mark.parametrize("layers,expected", [([(3, 1)], 3), ([(3, 1)] * 4, 9), ([(5, 1), (3, 1)], 7),
+                                             ([(3, 1), (2, 2), (3, 1)], 8), ([(3, 2), (3, 2), (3, 1)], 15)])
+def test_receptive_field_formula_and_its_measurement(nb, layers, expected):
+    assert nb.receptive_field(layers) == expected
+    seen = nb.gradient_footprint(layers, size=31) > 0
+    if all(k % 2 for k, _ in layers):  # odd kernels with 'same' padding: the measured square is centred, width r
+        assert int(seen.any(axis=0).sum()) == int(seen.any(axis=1).sum()) == expected
