@@ -38,6 +38,7 @@ def _leaky_relu_backward(answer):
     for slope in (0.01, float(rng.uniform(0.05, 0.5))):
         shape = tuple(int(n) for n in rng.integers(2, 7, size=2))
         X, dY = rng.normal(size=shape), rng.normal(size=shape)
+        X.flat[0], X.flat[1] = -abs(X.flat[0]), abs(X.flat[1])  # both sides of 0, always: else ReLU's backward passes
         X_t = torch.tensor(X, requires_grad=True)
         F.leaky_relu(X_t, slope).backward(torch.tensor(dY))
         expected = X_t.grad.numpy()
