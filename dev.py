@@ -4,13 +4,16 @@
     python3 dev.py lab        install the course into .venv and open it in JupyterLab
     python3 dev.py test       install the test tools into .venv and run the whole test suite
     python3 dev.py execute [NOTEBOOK ...]   re-run notebooks and store their outputs (deterministic)
-    python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [--readme] [NOTEBOOK ...]
+    python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth]
+                         [--readme] [NOTEBOOK ...]
                                             wall time and peak memory of each notebook, and the
                                             speed of our NumPy conv2d, LSTM and attention against
                                             PyTorch's (bench/); gpt (only when named, ~8 min): our
                                             GPT recipe against nanoGPT's for 30, 60, 120 s;
                                             gpt_scaling (only when named, ~8 min): notebook 13's
                                             five model sizes trained for the same tokens
+                                            resnet_depth (only when named, ~11 min): notebook
+                                            06's plain and residual MLPs on five seeds
     python3 dev.py sweep [NOTEBOOK ...]     each notebook with 5 seeds: every asserted training result
                                             -> bench/results/seed_sweep.{json,md}, which the floors follow
     python3 dev.py train NAME ...           retrain a shipped checkpoint (data/checkpoints.py: mnist_cnn,

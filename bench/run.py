@@ -1,8 +1,8 @@
-"""``python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [--readme] [NOTEBOOK
-...]``: pick benchmarks, run them.
+"""``python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth] [--readme]
+[NOTEBOOK ...]``: pick benchmarks, run them.
 
-No name: every benchmark but ``gpt`` and ``gpt_scaling`` (they train for about 8 minutes each: name them to
-run them). A notebook path selects the notebooks benchmark for those notebooks only.
+No name: every benchmark but ``gpt``, ``gpt_scaling`` and ``resnet_depth`` (they train for 8 to 11 minutes each:
+name them to run them). A notebook path selects the notebooks benchmark for those notebooks only.
 ``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit 2, before
 anything runs) on a machine other than the 2-core x86-64 CPU without a GPU that the table describes.
 Exit 1 when a speed target is missed (NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 2.5x,
@@ -12,12 +12,12 @@ multi-head attention more than 1.5x; our GPT recipe not below nanoGPT's validati
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import attention, conv, gpt, gpt_scaling, lstm, machine, notebooks
+from bench import attention, conv, gpt, gpt_scaling, lstm, machine, notebooks, resnet_depth
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-BENCHMARKS = ("notebooks", "conv", "lstm", "attention", "gpt", "gpt_scaling")  # in the order they run
-DEFAULT = ("notebooks", "conv", "lstm", "attention")  # what no name runs: the GPT trainings only when asked for
+BENCHMARKS = ("notebooks", "conv", "lstm", "attention", "gpt", "gpt_scaling", "resnet_depth")  # in the order they run
+DEFAULT = ("notebooks", "conv", "lstm", "attention")  # what no name runs: the long trainings only when asked for
 
 
 @dataclass(frozen=True)
@@ -91,4 +91,6 @@ def main(args: list[str], describe=machine.describe) -> int:
         code = 1
     if "gpt_scaling" in plan.benchmarks:
         gpt_scaling.run()
+    if "resnet_depth" in plan.benchmarks:
+        resnet_depth.run()
     return code

@@ -164,6 +164,8 @@ DECLARED = {
             Metric("residual MLP: loss(30 layers) - loss(10 layers)", "residual_loss[30] - residual_loss[10]", "<",
                    r"residual_loss\[30\] < residual_loss\[10\] \+ ([0-9.]+)", LOSS),
             Metric("residual conv net: test accuracy", "resnet_acc", ">=", r"resnet_acc >= ([0-9.]+)", ACCURACY),
+            Metric("pre-activation conv net with BN: test accuracy", "modern_acc", ">=", r"modern_acc >= ([0-9.]+)",
+                   ACCURACY),
         ),
         claims=(
             Claim("plain MLP: deeper trains worse (2 < 10 < 20 < 30 layers)",
@@ -173,6 +175,9 @@ DECLARED = {
                   r"assert residual_loss\[30\] < plain_loss\[2\]"),
             Claim("residual conv net beats plain conv net (test accuracy)",
                   'resnet_acc > conv_logs["plain"].last("test_acc")', r"assert resnet_acc > conv_logs"),
+            Claim("pre-activation conv net trains lower than the plain one (training loss)",
+                  'conv_logs["pre-activation + BN"].last("train_loss") < conv_logs["plain"].last("train_loss")',
+                  r"assert modern_acc >= "),
         ),
     ),
     "07_deconvolution": Sweep(
@@ -186,6 +191,11 @@ DECLARED = {
             Metric("denoiser: test MSE per pixel (noisy inputs)", "dae_mse", "<", r"dae_mse < ([0-9.]+)", PIXEL_MSE),
             Metric("noisy inputs: plain autoencoder MSE / denoiser MSE", "plain_mse / dae_mse", ">",
                    r"dae_mse < plain_mse / ([0-9.]+)", 0.2),
+            # ratios of two MSEs on the same noisy test set: margin 0.03 (a few percent of the ratio)
+            Metric("U-Net MSE / MSE with the skips cut", "unet_mse / cut_mse", "<",
+                   r"unet_mse < ([0-9.]+) \* cut_mse", 0.03),
+            Metric("U-Net MSE / denoising autoencoder MSE", "unet_mse / dae_mse", "<",
+                   r"unet_mse < ([0-9.]+) \* dae_mse", 0.03),
         ),
     ),
     "08_rnn": Sweep(

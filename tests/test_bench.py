@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ and dev.py sit at the repository root, next to tests/
 
 import dev  # noqa: E402
-from bench import attention, conv, gpt, gpt_scaling, lstm, machine, notebooks, run, seeds  # noqa: E402
+from bench import attention, conv, gpt, gpt_scaling, lstm, machine, notebooks, resnet_depth, run, seeds  # noqa: E402
 
 TABLE_MACHINE = machine.Machine(cores=2, cpu="AMD EPYC", arch="x86_64", torch="2.5.0", numpy="2.1.0", gpu=None)
 README = """intro
@@ -76,7 +76,7 @@ def test_describe_names_this_machine():
 def test_parse_picks_benchmarks_notebooks_and_the_readme_flag():
     every = run.parse([])
     assert every.benchmarks == run.DEFAULT and not every.readme
-    assert "gpt" not in every.benchmarks and "gpt_scaling" not in every.benchmarks
+    assert not {"gpt", "gpt_scaling", "resnet_depth"} & set(every.benchmarks)
     assert [p.name for p in every.notebooks] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert run.parse(["conv"]) == run.Plan(("conv",), (), False)
     nb = str(ROOT / "notebooks" / "01_neuron.ipynb")
@@ -100,6 +100,7 @@ def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5, attentio
     monkeypatch.setattr(attention, "run", lambda: calls.append(("attention",)) or attention_ratio)
     monkeypatch.setattr(gpt, "run", lambda: calls.append(("gpt",)) or gpt_results)
     monkeypatch.setattr(gpt_scaling, "run", lambda: calls.append(("gpt_scaling",)) or {})
+    monkeypatch.setattr(resnet_depth, "run", lambda: calls.append(("resnet_depth",)) or {})
     return calls, (lambda: here)
 
 
@@ -268,3 +269,9 @@ def test_gpt_scaling_runs_only_when_named(monkeypatch):
     calls, describe = _fake(monkeypatch)
     assert run.main(["gpt_scaling"], describe=describe) == 0
     assert calls == [("gpt_scaling",)]
+
+
+def test_resnet_depth_runs_only_when_named(monkeypatch):
+    calls, describe = _fake(monkeypatch)
+    assert run.main(["resnet_depth", "conv"], describe=describe) == 0
+    assert calls == [("conv",), ("resnet_depth",)]

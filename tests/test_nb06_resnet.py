@@ -361,3 +361,31 @@ def test_pre_activation_block_adds_its_branch_and_nothing_else(nb):
     assert torch.equal(nb.zero_branches_(block)(x), x)
     kinds = [type(m).__name__ for m in block.branch]
     assert kinds == ["BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "ReLU", "Conv2d"]
+
+
+def test_the_degradation_results_are_the_scripts_and_cover_every_run():
+    """bench/resnet_depth.py wrote every (kind, depth, budget, seed) once, and the notebook's claim holds on them."""
+    import json
+
+    from bench import resnet_depth
+
+    saved = json.loads(resnet_depth.RESULTS.read_text())
+    assert saved["epochs"] == list(resnet_depth.EPOCHS) and saved["seeds"] == list(resnet_depth.SEEDS)
+    keys = [(r["kind"], r["depth"], r["epochs"], r["seed"]) for r in saved["runs"]]
+    expected = {(kind, depth, epochs, seed) for epochs in resnet_depth.EPOCHS for seed in resnet_depth.SEEDS
+                for kind, depths in (("plain", resnet_depth.PLAIN_DEPTHS), ("residual", resnet_depth.RESIDUAL_DEPTHS))
+                for depth in depths}
+    assert len(keys) == len(set(keys)) and set(keys) == expected
+    assert all(0 < r["train_loss"] < 3 and 0 < r["test_acc"] <= 1 for r in saved["runs"])
+
+
+def test_the_degradation_script_trains_the_notebooks_own_networks(monkeypatch, tmp_path):
+    """One epoch, one seed, two depths: the script runs end to end and writes what it trained."""
+    import json
+
+    from bench import resnet_depth
+
+    monkeypatch.setattr(resnet_depth, "RESULTS", tmp_path / "r.json")
+    result = resnet_depth.run(epochs=(1,), seeds=(0,), plain_depths=(2,), residual_depths=(2,))
+    assert json.loads((tmp_path / "r.json").read_text()) == result
+    assert [(r["kind"], r["depth"]) for r in result["runs"]] == [("plain", 2), ("residual", 2)]

@@ -181,3 +181,29 @@ def test_no_errors_or_warnings_stored(path):
             assert "Warning" not in text, f"code cell {i} prints a warning: fix it, do not hide it"
             assert not re.search(r" at 0x[0-9a-f]+", str(out.get("data", {}).get("text/plain", ""))), \
                 f"code cell {i} prints an object repr with a memory address"
+
+
+TEXT_CALL = re.compile(r"\b(?:fontsize|labelsize)\s*=\s*(\d+(?:\.\d+)?)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_figures_read_from_the_back_row(path):
+    """STYLE.md: figures for a classroom. No text under 10 pt, the course's 100 dpi, the file stays light."""
+    small = [f"code cell {i}: fontsize={m.group(1)}" for i, cell in enumerate(code_cells(load(path)), start=1)
+             for m in TEXT_CALL.finditer(cell.source) if float(m.group(1)) < 10]
+    assert not small, f"text smaller than 10 pt cannot be read on a projector: {small}"
+    assert path.stat().st_size <= 2_000_000, (f"{path.name} is {path.stat().st_size / 1e6:.1f} MB: keep a notebook "
+                                              "under 2 MB (fewer or smaller figures)")
+
+
+def test_course_style_is_for_a_classroom():
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    plots.use_course_style()
+    assert plt.rcParams["figure.dpi"] >= 100 and plt.rcParams["savefig.dpi"] >= 100
+    for key in ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize", "legend.fontsize"):
+        assert plt.rcParams[key] >= 10, key
+    source = Path(plots.__file__).read_text()
+    assert all(float(m.group(1)) >= 10 for m in TEXT_CALL.finditer(source)), "helpers/plots.py draws text under 10 pt"

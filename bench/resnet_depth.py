@@ -1,0 +1,74 @@
+"""``python3 dev.py bench resnet_depth``: notebook 06's degradation experiment on five seeds (about 11 min on 2 cores).
+
+Notebook 06 trains plain MLPs of 2, 10, 20 and 30 hidden layers and residual MLPs of 10, 20 and 30 for 3 epochs,
+once. One run is one random start, and after 3 epochs the curves are still falling. This script trains the
+same networks (the notebook's own ``plain_mlp``, ``residual_mlp`` and ``train``, read from the notebook) from five
+random starts, for the notebook's 3 epochs and for 20 epochs (the cosine schedule stretched over the run, so
+each run ends with its learning rate at zero: what a longer budget buys). Every run's final training loss and
+test accuracy go to results/resnet_depth.json, which notebook 06 plots with error bars.
+
+The seed sets the weights' random start; the minibatches are the notebook's (the same for every net).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results" / "resnet_depth.json"
+NOTEBOOK = "06_resnet.ipynb"
+PLAIN_DEPTHS = (2, 10, 20, 30)
+RESIDUAL_DEPTHS = (10, 20, 30)
+EPOCHS = (3, 20)
+SEEDS = (0, 1, 2, 3, 4)
+
+
+def notebook_06():
+    """Notebook 06's definitions, with the data its `train` reads (as the notebook's cells prepare it)."""
+    import numpy as np
+    import torch
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from notebook_defs import notebook_defs
+
+    from helpers import data
+
+    nb = notebook_defs(NOTEBOOK)
+    fmnist = data.load("fashion_mnist")
+    pixels = fmnist.X_train / 255.0
+    mu, sigma = pixels.mean(), pixels.std()
+    train_images = ((fmnist.X_train / 255.0 - mu) / sigma)[:, None].astype(np.float32)
+    test_images = ((fmnist.X_test / 255.0 - mu) / sigma)[:, None]
+    nb.train.__globals__.update(   # the globals `train` and `accuracy` read in the notebook
+        train_X=train_images, y_train=fmnist.y_train.astype(np.int64),
+        X_test_t=torch.tensor(test_images, dtype=torch.float32), y_test_t=torch.tensor(fmnist.y_test.astype(np.int64)))
+    return nb
+
+
+def run(epochs=EPOCHS, seeds=SEEDS, plain_depths=PLAIN_DEPTHS, residual_depths=RESIDUAL_DEPTHS) -> dict:
+    """Train every net on every seed and budget; write and return {"epochs", "seeds", "runs": [...]}."""
+    from helpers.repro import seed_everything
+
+    nb = notebook_06()
+    runs = []
+    for budget in epochs:
+        for seed in seeds:
+            nets = (("plain", plain_depths, nb.plain_mlp), ("residual", residual_depths, nb.residual_mlp))
+            for kind, depths, build in nets:
+                for depth in depths:
+                    seed_everything(seed)
+                    log = nb.train(build(depth), epochs=budget, desc=f"{kind} {depth}")
+                    runs.append({"kind": kind, "depth": depth, "epochs": budget, "seed": seed,
+                                 "train_loss": round(log.last("train_loss"), 4),
+                                 "test_acc": round(log.last("test_acc"), 4)})
+                    print(f"ResNet depth: {kind:8s} {depth:2d} layers, {budget:2d} epochs, seed {seed}: training loss "
+                          f"{runs[-1]['train_loss']:.3f}, test accuracy {runs[-1]['test_acc']:.3f}", flush=True)
+    result = {"epochs": list(epochs), "seeds": list(seeds), "runs": runs}
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+__all__ = ["EPOCHS", "SEEDS", "PLAIN_DEPTHS", "RESIDUAL_DEPTHS", "RESULTS", "run"]
+
+if __name__ == "__main__":
+    run()
