@@ -23,6 +23,14 @@ def progress(iterable=None, total=None, desc: str = "training", **kwargs):
     return tqdm(iterable, total=total, desc=desc, **kwargs)
 
 
+WORDS = {"train": "training", "val": "validation", "acc": "accuracy", "mse": "MSE"}
+
+
+def in_words(key: str) -> str:
+    """A metric's name as a legend label: "train_loss" -> "training loss", "val_acc" -> "validation accuracy"."""
+    return " ".join(WORDS.get(word, word) for word in key.split("_"))
+
+
 class TrainingLog:
     """Collect metrics during training and plot them.
 
@@ -62,9 +70,10 @@ class TrainingLog:
         return self[name][-1]
 
     def plot(self, keys=None, ax=None, title=None, ylabel: str = "value", logy: bool = False):
-        """Draw the chosen metrics (default: all) as curves; returns the axes."""
+        """Draw the chosen metrics (default: all) as curves, labelled in words ("train_loss" -> "training
+        loss"); returns the axes."""
         keys = keys or self.keys or sorted(self.history)
-        return curves({k: self[k] for k in keys}, xlabel=self.xlabel, ylabel=ylabel,
+        return curves({in_words(k): self[k] for k in keys}, xlabel=self.xlabel, ylabel=ylabel,
                       title=title or self.title, ax=ax, logy=logy)
 
     def _redraw(self) -> None:

@@ -143,3 +143,16 @@ def test_figure_data_sees_lines_images_markers_and_patches_not_text():
     assert fingerprint(lambda ax: ax.scatter([0, 1], [0, 1], c=[0, 1])) != \
         fingerprint(lambda ax: ax.scatter([0, 1], [0, 1], c=[1, 0]))
     assert fingerprint(lambda ax: ax.bar([0, 1], [1, 2])) != fingerprint(lambda ax: ax.bar([0, 1], [1, 3]))
+
+
+def test_training_log_labels_its_curves_in_words():
+    from helpers.progress import in_words
+
+    assert in_words("train_loss") == "training loss" and in_words("val_acc") == "validation accuracy"
+    assert in_words("train_mse") == "training MSE" and in_words("loss") == "loss"
+    log = TrainingLog()
+    log.log(train_loss=1.0, test_acc=0.5)
+    log.log(train_loss=0.5, test_acc=0.7)
+    ax = log.plot()
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["test accuracy", "training loss"]
+    plt.close("all")
