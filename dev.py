@@ -5,7 +5,7 @@
     python3 dev.py test       install the test tools into .venv and run the whole test suite
     python3 dev.py execute [NOTEBOOK ...]   re-run notebooks and store their outputs (deterministic)
     python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth]
-                         [--readme] [NOTEBOOK ...]
+                         [ddp] [--busy] [--readme] [NOTEBOOK ...]
                                             wall time and peak memory of each notebook, and the
                                             speed of our NumPy conv2d, LSTM and attention against
                                             PyTorch's (bench/); gpt (only when named, ~8 min): our
@@ -13,7 +13,10 @@
                                             gpt_scaling (only when named, ~8 min): notebook 13's
                                             five model sizes trained for the same tokens
                                             resnet_depth (only when named, ~11 min): notebook
-                                            06's plain and residual MLPs on five seeds
+                                            06's plain and residual MLPs on five seeds;
+                                            ddp (only when named, ~2 min): notebook 13's data-parallel
+                                            cell 30 times in one kernel (--busy: both cores kept busy).
+                                            Exits 1 when a target is missed: notebooks never assert speed
     python3 dev.py sweep [NOTEBOOK ...]     each notebook with 5 seeds: every asserted training result
                                             -> bench/results/seed_sweep.{json,md}, which the floors follow
     python3 dev.py train NAME ...           retrain a shipped checkpoint (data/checkpoints.py: mnist_cnn,

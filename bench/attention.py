@@ -7,7 +7,8 @@ core: the timing runs in a fresh Python process with OPENBLAS_NUM_THREADS=1 and 
 NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
 """
 
-from bench.timing import fastest_in_turns, one_core
+from bench.timing import one_core
+from helpers.timing import fastest_in_turns
 
 TARGET = 1.5  # NumPy time / PyTorch time must stay below this
 B, L, E, HEADS = 32, 128, 128, 4
@@ -52,5 +53,5 @@ def time_forward(calls: int) -> tuple:
         (out, w), (out_ref, w_ref) = ours(), theirs()
         if not (np.allclose(out, out_ref.numpy(), rtol=1e-4, atol=1e-5) and np.allclose(w, w_ref.numpy(), atol=1e-5)):
             raise AssertionError("multi_head_attention disagrees with nn.MultiheadAttention")
-        t_numpy, t_torch = fastest_in_turns([ours, theirs], calls)
-    return t_numpy, t_torch
+        t = fastest_in_turns({"NumPy": ours, "PyTorch": theirs}, rounds=calls)
+    return t["NumPy"], t["PyTorch"]

@@ -6,7 +6,8 @@ and on a busy machine far more): the timing runs in a fresh Python process with 
 OMP_NUM_THREADS=1, set before NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
 """
 
-from bench.timing import fastest_in_turns, one_core
+from bench.timing import one_core
+from helpers.timing import fastest_in_turns
 
 TARGET = 2.5  # NumPy time / PyTorch time must stay below this
 B, T, D, H = 32, 100, 64, 128
@@ -48,6 +49,6 @@ def time_forward(calls: int) -> tuple:
         if not np.allclose(lstm_forward(x_np, h_np, h_np, W, b)[0], lstm(x, (h0, h0))[0].numpy(), rtol=1e-4,
                            atol=1e-5):
             raise AssertionError("lstm_forward disagrees with nn.LSTM")
-        t_numpy, t_torch = fastest_in_turns([lambda: lstm_forward(x_np, h_np, h_np, W, b),
-                                              lambda: lstm(x, (h0, h0))], calls)
-    return t_numpy, t_torch
+        t = fastest_in_turns({"NumPy": lambda: lstm_forward(x_np, h_np, h_np, W, b),
+                              "PyTorch": lambda: lstm(x, (h0, h0))}, rounds=calls)
+    return t["NumPy"], t["PyTorch"]

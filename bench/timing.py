@@ -1,4 +1,5 @@
-"""Timing shared by the speed benchmarks (bench/lstm.py, bench/attention.py): NumPy against PyTorch on one core.
+"""One-core timing for the speed benchmarks (bench/lstm.py, bench/attention.py): NumPy against PyTorch on one core.
+The timing itself is helpers.timing.fastest_in_turns, the one the notebooks use.
 
 Each benchmark module defines ``time_forward(calls) -> (NumPy seconds, PyTorch seconds)``; ``one_core`` runs it in
 a fresh Python process with OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1, set before NumPy and PyTorch load.
@@ -8,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,17 +21,3 @@ def one_core(module: str, calls: int) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     t_numpy, t_torch = json.loads(out.stdout.strip().splitlines()[-1])
     return t_numpy, t_torch
-
-
-def fastest_in_turns(functions, calls: int) -> list[float]:
-    """The fastest of `calls` single calls of each function, taken in turns (f, g, f, g, ...), after one untimed call
-    of each: on a shared machine noise only ever adds time, so the minimum is the best estimate of the code's cost."""
-    for f in functions:
-        f()
-    times = [[] for _ in functions]
-    for _ in range(calls):
-        for f, t in zip(functions, times, strict=True):
-            start = time.perf_counter()
-            f()
-            t.append(time.perf_counter() - start)
-    return [min(t) for t in times]

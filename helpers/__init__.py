@@ -5,6 +5,7 @@
 - ``helpers.data``      load the shipped datasets (checksummed), minibatches, a PyTorch loader
 - ``helpers.checks``    NumPy-vs-PyTorch comparison with a one-line verdict, finite-difference gradients
 - ``helpers.repro``     ``seed_everything`` and ``get_device`` (CUDA when there is one)
+- ``helpers.timing``    ``fastest_in_turns``: how the notebooks and ``dev.py bench`` time code (never asserted)
 - ``helpers.plots``     every figure of the course: curves, decision boundaries, image grids, heatmaps...
 - ``helpers.progress``  a progress bar and a training log that plots its loss curve
 - ``helpers.widgets``   sliders that redraw one figure in place (ipywidgets 7.7 and 8.x)

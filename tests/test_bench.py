@@ -11,7 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ and dev.py sit at the repository root, next to tests/
 
 import dev  # noqa: E402
-from bench import attention, conv, gpt, gpt_scaling, lstm, machine, notebooks, resnet_depth, run, seeds  # noqa: E402
+from bench import (  # noqa: E402
+    attention,
+    conv,
+    ddp_repeat,
+    gpt,
+    gpt_scaling,
+    lstm,
+    machine,
+    notebooks,
+    resnet_depth,
+    run,
+    seeds,
+)
 
 TABLE_MACHINE = machine.Machine(cores=2, cpu="AMD EPYC", arch="x86_64", torch="2.5.0", numpy="2.1.0", gpu=None)
 README = """intro
@@ -76,14 +88,15 @@ def test_describe_names_this_machine():
 def test_parse_picks_benchmarks_notebooks_and_the_readme_flag():
     every = run.parse([])
     assert every.benchmarks == run.DEFAULT and not every.readme
-    assert not {"gpt", "gpt_scaling", "resnet_depth"} & set(every.benchmarks)
+    assert not {"gpt", "gpt_scaling", "resnet_depth", "ddp"} & set(every.benchmarks)
     assert [p.name for p in every.notebooks] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert run.parse(["conv"]) == run.Plan(("conv",), (), False)
     nb = str(ROOT / "notebooks" / "01_neuron.ipynb")
     assert run.parse([nb, "--readme"]) == run.Plan(("notebooks",), (Path(nb),), True)
     assert run.parse(["gpt", "conv"]) == run.Plan(("conv", "gpt"), (), False)
     assert run.parse(["gpt_scaling"]) == run.Plan(("gpt_scaling",), (), False)
-    for bad in (["gtp"], ["conv", "--readme"], ["notebooks/99_missing.ipynb"]):
+    assert run.parse(["ddp", "--busy"]) == run.Plan(("ddp",), (), False, busy=True)
+    for bad in (["gtp"], ["conv", "--readme"], ["notebooks/99_missing.ipynb"], ["conv", "--busy"]):
         with pytest.raises(ValueError):
             run.parse(bad)
 
@@ -167,11 +180,17 @@ def test_gpt_split_is_nanogpts_and_the_validation_loss_scores_every_window():
     assert gpt.validation_loss(Uniform(), val, block=4) == pytest.approx(math.log(3))
 
 
-def test_gpt_training_runs_for_its_budget_and_learns(monkeypatch):
+def test_gpt_training_runs_for_its_budget_and_learns():
+    """The loop stops when its budget of seconds is spent, and the schedule follows the budget's clock. A fake
+    clock that moves 0.02 s each time it is read: the run must take exactly 2 / 0.02 - 1 = 99 steps, whatever
+    the machine's speed (the clock is read once at the start, then once before each step)."""
     text = "to be or not to be, that is the question. " * 200
     r = gpt.Recipe(layers=1, width=16, heads=2, block=16, batch=8, lr=3e-3, warmup=5)
-    _, loss, steps = gpt.train(r, seconds=2, text=text)
-    assert steps > 20 and loss < math.log(len(set(text))) - 0.5  # well below a uniform guess over the characters
+    ticks = iter(range(10_000))
+    losses = []
+    _, loss, steps = gpt.train(r, seconds=2, text=text, losses=losses, clock=lambda: next(ticks) * 0.02)
+    assert steps == 99 and len(losses) == 99
+    assert loss < math.log(len(set(text))) - 0.5  # well below a uniform guess over the characters
 
 
 def test_gpt_training_for_a_number_of_steps_logs_every_loss():
@@ -200,7 +219,7 @@ def test_dev_py_only_dispatches_to_bench(monkeypatch):
 
 
 def test_conv_benchmark_times_both_layers_of_notebook_05():
-    ratios = conv.run(calls=2)
+    ratios = conv.run(rounds=1, calls=2)
     assert set(ratios) == set(conv.CONFIGS) and all(0 < r < float("inf") for r in ratios.values())
     assert conv.missed({"a": 4.99, "b": 5.0}) == ["b"]
 
@@ -275,3 +294,15 @@ def test_resnet_depth_runs_only_when_named(monkeypatch):
     calls, describe = _fake(monkeypatch)
     assert run.main(["resnet_depth", "conv"], describe=describe) == 0
     assert calls == [("conv",), ("resnet_depth",)]
+
+
+def test_ddp_benchmark_reads_notebook_13s_cells_and_fails_on_any_worker_death(monkeypatch):
+    imports, step = ddp_repeat.notebook_cells()
+    assert "from helpers.parallel import" in imports and "data_parallel_step(" in step and "WorkerFailed" in step
+    assert not ddp_repeat.missed({"ok": 30, "failed": [], "retried": []})
+    assert ddp_repeat.missed({"ok": 30, "failed": [], "retried": ["process 1 terminated with signal SIGABRT"]})
+    assert ddp_repeat.missed({"ok": 29, "failed": ["The data-parallel step did not finish"], "retried": []})
+    seen = []
+    monkeypatch.setattr(ddp_repeat, "run", lambda busy: seen.append(busy) or {"ok": 1, "failed": [], "retried": ["x"]})
+    assert run.main(["ddp", "--busy"], describe=lambda: TABLE_MACHINE) == 1 and seen == [True]
+

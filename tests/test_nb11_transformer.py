@@ -1,5 +1,5 @@
 """Notebook 11's own code (what a student reads) is helpers.scratch.attention's code; its other functions (the
-timing helper, the softmax saturation measurement, the date task, the date Transformer in PyTorch and in NumPy,
+softmax saturation measurement, the date task, the date Transformer in PyTorch and in NumPy,
 greedy decoding, the cross-attention maps and sliders) do what the text says; every exercise's reference
 solution passes and common mistakes are caught with a hint."""
 
@@ -47,14 +47,6 @@ def test_the_notebook_imports_the_checks_its_code_calls():
 
     for name in ("check_attention", "check_mha", "check_mask", "check_params", "check_layer_input"):
         assert getattr(NB, name) is getattr(validate, name)
-
-
-def test_fastest_of_returns_the_minimum_of_the_timed_calls(monkeypatch):
-    ticks = iter([0.0, 3.0, 10.0, 11.0, 20.0, 22.0])
-    monkeypatch.setattr(NB.time, "perf_counter", lambda: next(ticks))
-    calls = []
-    assert NB.fastest_of(lambda: calls.append(1), calls=3) == 1.0
-    assert len(calls) == 4  # one warm-up, three timed
 
 
 def test_saturation_grows_without_the_scale_and_not_with_it():
