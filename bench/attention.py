@@ -7,25 +7,16 @@ core: the timing runs in a fresh Python process with OPENBLAS_NUM_THREADS=1 and 
 NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
 """
 
-from bench.timing import one_core
+from bench.timing import SpeedTarget
 from helpers.timing import fastest_in_turns
 
 TARGET = 1.5  # NumPy time / PyTorch time must stay below this
 B, L, E, HEADS = 32, 128, 128, 4
 
 
-def run(calls: int = 20) -> float:
-    """Time both forward passes; print one line; return NumPy time / PyTorch time (fastest of `calls`, in turns)."""
-    t_numpy, t_torch = one_core("attention", calls)
-    ratio = t_numpy / t_torch
-    print(f"multi-head attention forward, batch {B}, length {L}, width {E}, {HEADS} heads, one core each:  "
-          f"NumPy {t_numpy * 1e3:6.2f} ms   PyTorch {t_torch * 1e3:6.2f} ms   {ratio:4.2f}x   "
-          f"{'within' if ratio < TARGET else 'OVER'} the {TARGET}x target", flush=True)
-    return ratio
-
-
-def missed(ratio: float) -> bool:
-    return not ratio < TARGET
+SPEED = SpeedTarget("attention", f"multi-head attention forward, batch {B}, length {L}, width {E}, {HEADS} heads",
+                    TARGET, calls=20)
+run, missed = SPEED.run, SPEED.missed  # what ``dev.py bench attention`` calls
 
 
 def time_forward(calls: int) -> tuple:

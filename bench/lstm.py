@@ -6,29 +6,15 @@ and on a busy machine far more): the timing runs in a fresh Python process with 
 OMP_NUM_THREADS=1, set before NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
 """
 
-from bench.timing import one_core
+from bench.timing import SpeedTarget
 from helpers.timing import fastest_in_turns
 
 TARGET = 2.5  # NumPy time / PyTorch time must stay below this
 B, T, D, H = 32, 100, 64, 128
 
 
-def run(calls: int = 15) -> float:
-    """Time both forward passes; print one line; return NumPy time / PyTorch time.
-
-    Each function's time is the fastest of `calls` single calls, taken in turns (NumPy, PyTorch, NumPy, ...): on a
-    shared machine noise only ever adds time, so the minimum is the best estimate of the code's own cost.
-    """
-    t_numpy, t_torch = one_core("lstm", calls)
-    ratio = t_numpy / t_torch
-    print(f"LSTM forward, batch {B}, {T} steps, {D} -> {H}, one core each:  NumPy {t_numpy * 1e3:6.2f} ms   "
-          f"PyTorch {t_torch * 1e3:6.2f} ms   {ratio:4.1f}x   {'within' if ratio < TARGET else 'OVER'} the "
-          f"{TARGET}x target", flush=True)
-    return ratio
-
-
-def missed(ratio: float) -> bool:
-    return not ratio < TARGET
+SPEED = SpeedTarget("lstm", f"LSTM forward, batch {B}, {T} steps, {D} -> {H}", TARGET, calls=15)
+run, missed = SPEED.run, SPEED.missed  # what ``dev.py bench lstm`` calls
 
 
 def time_forward(calls: int) -> tuple:

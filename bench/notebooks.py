@@ -15,18 +15,15 @@ MEASURED_ON = "Last measured on: "  # the README line under the table that names
 
 # Runs in a child process, so that RUSAGE_CHILDREN holds only this notebook's kernel.
 _CHILD = """
-import json, resource, shutil, sys, tempfile, time
+import json, resource, sys, time
 from pathlib import Path
 import nbformat
-from nbclient import NotebookClient
+from tools.notebooks import run_notebook
 src = Path(sys.argv[1])
-with tempfile.TemporaryDirectory() as tmp:  # run a copy: the stored notebook is not touched
-    copy = Path(tmp) / src.name
-    shutil.copy(src, copy)
-    nb = nbformat.read(copy, as_version=4)
-    t = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}}).execute()
-    wall = time.perf_counter() - t
+nb = nbformat.read(src, as_version=4)  # run in memory: the stored notebook is not touched
+t = time.perf_counter()
+run_notebook(nb, src.parent, timeout=900)
+wall = time.perf_counter() - t
 peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel's peak resident memory
 print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024}))
 """
@@ -34,7 +31,8 @@ print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024}))
 
 def measure(path: Path) -> dict:
     """{"wall_s": seconds, "peak_mib": MiB} of one notebook run in a fresh kernel (on a copy)."""
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], cwd=ROOT, check=True, capture_output=True,
+                         text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

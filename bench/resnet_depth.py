@@ -11,7 +11,6 @@ The seed sets the weights' random start; the minibatches are the notebook's (the
 """
 
 import json
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +27,8 @@ def notebook_06():
     import numpy as np
     import torch
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from notebook_defs import notebook_defs
-
     from helpers import data
+    from tools.notebooks import notebook_defs
 
     nb = notebook_defs(NOTEBOOK)
     fmnist = data.load("fashion_mnist")

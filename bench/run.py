@@ -11,16 +11,48 @@ multi-head attention more than 1.5x; our GPT recipe not below nanoGPT's validati
 a data-parallel run that failed. The notebooks print their timings and never assert them: the targets live here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import attention, conv, ddp_repeat, gpt, gpt_scaling, lstm, machine, notebooks, resnet_depth
+from tools.notebooks import course_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-# in the order they run
-BENCHMARKS = ("notebooks", "conv", "lstm", "attention", "gpt", "gpt_scaling", "resnet_depth", "ddp")
 DEFAULT = ("notebooks", "conv", "lstm", "attention")  # what no name runs: the long trainings only when asked for
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark: `run(plan)` measures and prints; `missed(result)` is what missed its target (falsy: none);
+    `says` is the line printed then (a function of what `missed` returned, or a fixed line)."""
+
+    run: Callable
+    missed: Callable = lambda result: None  # a benchmark with no target never misses
+    says: Callable | str = ""
+
+
+# Every benchmark but "notebooks" (which also writes the README table). Lambdas, so that a module's function is
+# looked up when it runs (tests replace them).
+REGISTRY = {
+    "conv": Benchmark(lambda plan: conv.run(), lambda r: conv.missed(r),
+                      lambda late: f"speed target missed: our NumPy conv2d is more than {conv.TARGET:.0f}x PyTorch's "
+                                   f"time on {', '.join(late)}"),
+    "lstm": Benchmark(lambda plan: lstm.run(), lambda r: lstm.missed(r),
+                      f"speed target missed: our NumPy LSTM forward is more than {lstm.TARGET}x PyTorch's time"),
+    "attention": Benchmark(lambda plan: attention.run(), lambda r: attention.missed(r),
+                           f"speed target missed: our NumPy multi-head attention is more than {attention.TARGET}x "
+                           "PyTorch's time"),
+    "gpt": Benchmark(lambda plan: gpt.run(), lambda r: gpt.missed(r),
+                     "target missed: our GPT recipe is not below nanoGPT's validation loss at every training budget"),
+    "gpt_scaling": Benchmark(lambda plan: gpt_scaling.run()),
+    "resnet_depth": Benchmark(lambda plan: resnet_depth.run()),
+    "ddp": Benchmark(lambda plan: ddp_repeat.run(busy=plan.busy), lambda r: ddp_repeat.missed(r),
+                     "the data-parallel cell failed (or a worker died and was retried): see the runs above"),
+}
+
+BENCHMARKS = ("notebooks", *REGISTRY)  # in the order they run
 
 
 @dataclass(frozen=True)
@@ -55,7 +87,7 @@ def parse(args: list[str], notebook_dir: Path = NOTEBOOKS) -> Plan:
     if readme and "notebooks" not in chosen:
         raise ValueError("--readme writes the notebook table: run the notebooks benchmark with it")
     if "notebooks" in chosen and not paths:
-        paths = sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))
+        paths = course_notebooks(notebook_dir)
     if busy and "ddp" not in chosen:
         raise ValueError("--busy applies to the ddp benchmark: name it")
     return Plan(chosen, tuple(paths), readme, busy)
@@ -82,26 +114,11 @@ def main(args: list[str], describe=machine.describe) -> int:
         print(f"(wall time and peak memory on: {here.line()})", flush=True)
         if plan.readme:
             notebooks.write_readme(results, here.line())
-    if "conv" in plan.benchmarks:
-        late = conv.missed(conv.run())
-        if late:
-            print(f"speed target missed: our NumPy conv2d is more than {conv.TARGET:.0f}x PyTorch's time on "
-                  f"{', '.join(late)}")
-            code = 1
-    if "lstm" in plan.benchmarks and lstm.missed(lstm.run()):
-        print(f"speed target missed: our NumPy LSTM forward is more than {lstm.TARGET}x PyTorch's time")
-        code = 1
-    if "attention" in plan.benchmarks and attention.missed(attention.run()):
-        print(f"speed target missed: our NumPy multi-head attention is more than {attention.TARGET}x PyTorch's time")
-        code = 1
-    if "gpt" in plan.benchmarks and gpt.missed(gpt.run()):
-        print("target missed: our GPT recipe is not below nanoGPT's validation loss at every training budget")
-        code = 1
-    if "gpt_scaling" in plan.benchmarks:
-        gpt_scaling.run()
-    if "resnet_depth" in plan.benchmarks:
-        resnet_depth.run()
-    if "ddp" in plan.benchmarks and ddp_repeat.missed(ddp_repeat.run(busy=plan.busy)):
-        print("the data-parallel cell failed (or a worker died and was retried): see the runs above")
-        code = 1
+    for name in plan.benchmarks:
+        if name in REGISTRY:
+            bench = REGISTRY[name]
+            missed = bench.missed(bench.run(plan))
+            if missed:
+                print(bench.says(missed) if callable(bench.says) else bench.says)
+                code = 1
     return code

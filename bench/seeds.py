@@ -23,8 +23,6 @@ Margins (stated once, per kind of result):
 import json
 import math
 import re
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -524,14 +522,12 @@ def markdown(results: dict) -> str:
 def run_one(path: Path, sweep: Sweep, k: int, timeout: int = 1200) -> dict:
     """Execute an instrumented copy of the notebook with seeds offset by k; its values and errors."""
     import nbformat
-    from nbclient import NotebookClient
+
+    from tools.notebooks import run_notebook
 
     nb, substitutions = instrument(nbformat.read(path, as_version=4), sweep, k)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:  # the stored notebook is not touched
-        shutil.copy(path, Path(tmp) / path.name)
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, record_timing=False,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    run_notebook(nb, path.parent, timeout=timeout, allow_errors=True)  # in memory: the stored notebook is untouched
     values, errors = read_results(nb)
     return {"values": values, "errors": errors, "substitutions": substitutions,
             "seconds": time.perf_counter() - start}

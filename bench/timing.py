@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,3 +22,27 @@ def one_core(module: str, calls: int) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     t_numpy, t_torch = json.loads(out.stdout.strip().splitlines()[-1])
     return t_numpy, t_torch
+
+
+@dataclass(frozen=True)
+class SpeedTarget:
+    """NumPy against PyTorch on one core, with a target: NumPy's time must stay below `target` times PyTorch's.
+
+    module: the bench module whose ``time_forward(calls)`` times both; title: what is timed, in words."""
+
+    module: str
+    title: str
+    target: float
+    calls: int
+
+    def run(self, calls: int | None = None) -> float:
+        """Time both in a one-thread process; print one line; return NumPy time / PyTorch time."""
+        t_numpy, t_torch = one_core(self.module, calls or self.calls)
+        ratio = t_numpy / t_torch
+        print(f"{self.title}, one core each:  NumPy {t_numpy * 1e3:6.2f} ms   PyTorch {t_torch * 1e3:6.2f} ms   "
+              f"{ratio:4.2f}x   {'within' if ratio < self.target else 'OVER'} the {self.target}x target", flush=True)
+        return ratio
+
+    def missed(self, ratio: float) -> bool:
+        return not ratio < self.target
+

@@ -9,12 +9,12 @@ Not part of the CPU test suite: CI has no GPU.
 """
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+from tools.notebooks import course_notebooks, run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = "import torch\nprint('GPU_PEAK_BYTES', torch.cuda.max_memory_allocated() if torch.cuda.is_available() else 0)"
@@ -23,11 +23,9 @@ PROBE = "import torch\nprint('GPU_PEAK_BYTES', torch.cuda.max_memory_allocated()
 def run(path: Path) -> tuple[float, int]:
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
-    with tempfile.TemporaryDirectory():
-        start = time.perf_counter()
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        wall = time.perf_counter() - start
+    start = time.perf_counter()
+    run_notebook(nb, path.parent)
+    wall = time.perf_counter() - start
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     return wall, int(text.split("GPU_PEAK_BYTES")[1].split()[0])
 
@@ -37,7 +35,7 @@ def main(args) -> int:
 
     print("torch", torch.__version__, "cuda available:", torch.cuda.is_available(),
           torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")
-    paths = [Path(a) for a in args] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(a) for a in args] or course_notebooks()
     failed = 0
     for path in paths:
         try:

@@ -1,17 +1,13 @@
 """bench/: the README table update, the machine check, the dispatch and the sweep's pure parts (no notebook runs)."""
 
 import math
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # bench/ and dev.py sit at the repository root, next to tests/
-
-import dev  # noqa: E402
-from bench import (  # noqa: E402
+import dev
+from bench import (
     attention,
     conv,
     ddp_repeat,
@@ -24,6 +20,9 @@ from bench import (  # noqa: E402
     run,
     seeds,
 )
+from tools.notebooks import course_notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TABLE_MACHINE = machine.Machine(cores=2, cpu="AMD EPYC", arch="x86_64", torch="2.5.0", numpy="2.1.0", gpu=None)
 README = """intro
@@ -62,7 +61,7 @@ def test_update_table_refuses_a_notebook_without_a_row_or_a_readme_without_the_m
 def test_the_real_readme_has_the_columns_and_the_machine_line():
     readme = (ROOT / "README.md").read_text()
     assert "| Wall time | Peak memory |" in readme and "| CPU time |" not in readme
-    rows = {f"{p.name}": {"wall_s": 1.0, "peak_mib": 2.0} for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    rows = {f"{p.name}": {"wall_s": 1.0, "peak_mib": 2.0} for p in course_notebooks()}
     notebooks.update_table(readme, rows, TABLE_MACHINE.line())  # every notebook has a row; one machine line
 
 
@@ -89,7 +88,7 @@ def test_parse_picks_benchmarks_notebooks_and_the_readme_flag():
     every = run.parse([])
     assert every.benchmarks == run.DEFAULT and not every.readme
     assert not {"gpt", "gpt_scaling", "resnet_depth", "ddp"} & set(every.benchmarks)
-    assert [p.name for p in every.notebooks] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [p.name for p in every.notebooks] == sorted(p.name for p in course_notebooks())
     assert run.parse(["conv"]) == run.Plan(("conv",), (), False)
     nb = str(ROOT / "notebooks" / "01_neuron.ipynb")
     assert run.parse([nb, "--readme"]) == run.Plan(("notebooks",), (Path(nb),), True)
@@ -128,7 +127,7 @@ def test_readme_is_refused_before_anything_runs_on_another_machine(monkeypatch, 
 def test_readme_is_written_on_the_table_machine_and_the_machine_is_printed(monkeypatch, capsys):
     calls, describe = _fake(monkeypatch)
     assert run.main(["--readme"], describe=describe) == 0
-    n = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    n = len(list(course_notebooks()))
     assert calls == [("notebooks", n), ("readme", TABLE_MACHINE.line()), ("conv",), ("lstm",), ("attention",)]
     assert TABLE_MACHINE.line() in capsys.readouterr().out
 

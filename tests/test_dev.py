@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 import tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-import dev  # noqa: E402
+from tools import publish, venv
+from tools.notebooks import course_notebooks
 
-NOTEBOOK_NAMES = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ROOT = Path(__file__).resolve().parent.parent
+
+NOTEBOOK_NAMES = sorted(p.name for p in course_notebooks())
 
 
 # --- which PyTorch `lab` installs, and as root --------------------------------------------
@@ -31,19 +32,19 @@ NOTEBOOK_NAMES = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.
 @pytest.mark.parametrize(("gpu", "reachable", "index", "says"), [
     (True, True, None, "NVIDIA GPU found"),
     (True, False, None, "NVIDIA GPU found"),
-    (False, True, dev.TORCH_CPU_INDEX, "CPU-only build"),
+    (False, True, venv.TORCH_CPU_INDEX, "CPU-only build"),
     (False, False, None, "did not answer"),
 ])
 def test_torch_build_choice(gpu, reachable, index, says):
-    options, message = dev.torch_install_plan(gpu, reachable)
+    options, message = venv.torch_install_plan(gpu, reachable)
     assert options == ([] if index is None else ["--index-url", index])
     assert says in message
 
 
 def test_jupyter_gets_allow_root_only_as_root():
-    assert dev.jupyter_root_flags(0) == ["--allow-root"]
-    assert dev.jupyter_root_flags(1000) == []
-    assert dev.jupyter_root_flags(None) == []  # Windows has no user ids
+    assert venv.jupyter_root_flags(0) == ["--allow-root"]
+    assert venv.jupyter_root_flags(1000) == []
+    assert venv.jupyter_root_flags(None) == []  # Windows has no user ids
 
 
 @pytest.mark.parametrize(("version", "requirement", "ok"), [
@@ -57,50 +58,50 @@ def test_jupyter_gets_allow_root_only_as_root():
     (None, "torch>=2.4", False),
 ])
 def test_torch_satisfies(version, requirement, ok):
-    assert dev.torch_satisfies(version, requirement) is ok
+    assert venv.torch_satisfies(version, requirement) is ok
 
 
 def test_torch_requirements_come_from_pyproject_and_the_test_file():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     minimum = next(r for r in project["dependencies"] if r.startswith("torch"))
-    assert dev.TORCH_MINIMUM == re.sub(r"\s+", "", minimum.split("#")[0])
-    assert dev.torch_requirement(("-e", f"{ROOT}[lab]")) == dev.TORCH_MINIMUM
+    assert venv.TORCH_MINIMUM == re.sub(r"\s+", "", minimum.split("#")[0])
+    assert venv.torch_requirement(("-e", f"{ROOT}[lab]")) == venv.TORCH_MINIMUM
     lines = (ROOT / "requirements-test.txt").read_text().splitlines()
     pinned = next(line for line in lines if line.startswith("torch"))
-    assert dev.torch_requirement(("-r", ROOT / "requirements-test.txt", "-e", ROOT)) == pinned
+    assert venv.torch_requirement(("-r", ROOT / "requirements-test.txt", "-e", ROOT)) == pinned
 
 
 @pytest.fixture
 def pip_calls(monkeypatch):
     """Record what ensure_torch would run instead of running it."""
     calls = []
-    monkeypatch.setattr(dev, "sh", lambda *cmd, **kw: calls.append([str(c) for c in cmd]))
+    monkeypatch.setattr(venv, "sh", lambda *cmd, **kw: calls.append([str(c) for c in cmd]))
     return calls
 
 
 def test_ensure_torch_installs_nothing_when_a_suitable_torch_is_there(pip_calls, monkeypatch, capsys):
-    monkeypatch.setattr(dev, "installed_version", lambda package: "2.13.0+cpu")
-    monkeypatch.setattr(dev, "url_reachable", lambda *a, **k: pytest.fail("no probe needed"))
-    dev.ensure_torch("torch>=2.4")
+    monkeypatch.setattr(venv, "installed_version", lambda package: "2.13.0+cpu")
+    monkeypatch.setattr(venv, "url_reachable", lambda *a, **k: pytest.fail("no probe needed"))
+    venv.ensure_torch("torch>=2.4")
     assert pip_calls == [] and "nothing to download" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("reachable", "index"), [(True, True), (False, False)])
 def test_ensure_torch_without_gpu_uses_the_cpu_index_when_it_answers(pip_calls, monkeypatch, capsys, reachable, index):
-    monkeypatch.setattr(dev, "installed_version", lambda package: None)
-    monkeypatch.setattr(dev, "has_nvidia_gpu", lambda: False)
-    monkeypatch.setattr(dev, "url_reachable", lambda url, timeout=5.0: reachable)
-    dev.ensure_torch("torch>=2.4")
+    monkeypatch.setattr(venv, "installed_version", lambda package: None)
+    monkeypatch.setattr(venv, "has_nvidia_gpu", lambda: False)
+    monkeypatch.setattr(venv, "url_reachable", lambda url, timeout=5.0: reachable)
+    venv.ensure_torch("torch>=2.4")
     (cmd,) = pip_calls
     assert cmd[-1] == "torch>=2.4" and ("--index-url" in cmd) is index
     assert ("CPU-only" if index else "did not answer") in capsys.readouterr().out
 
 
 def test_ensure_torch_with_gpu_never_probes(pip_calls, monkeypatch):
-    monkeypatch.setattr(dev, "installed_version", lambda package: "2.3.0")
-    monkeypatch.setattr(dev, "has_nvidia_gpu", lambda: True)
-    monkeypatch.setattr(dev, "url_reachable", lambda *a, **k: pytest.fail("no probe with a GPU"))
-    dev.ensure_torch("torch>=2.4")
+    monkeypatch.setattr(venv, "installed_version", lambda package: "2.3.0")
+    monkeypatch.setattr(venv, "has_nvidia_gpu", lambda: True)
+    monkeypatch.setattr(venv, "url_reachable", lambda *a, **k: pytest.fail("no probe with a GPU"))
+    venv.ensure_torch("torch>=2.4")
     assert pip_calls and "--index-url" not in pip_calls[0]
 
 
@@ -114,13 +115,13 @@ def test_url_probe_answers_fast_both_ways():
     server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        assert dev.url_reachable(f"http://127.0.0.1:{server.server_port}/", timeout=5)
+        assert venv.url_reachable(f"http://127.0.0.1:{server.server_port}/", timeout=5)
     finally:
         server.shutdown()
         server.server_close()
     start = time.monotonic()
-    assert not dev.url_reachable(f"http://127.0.0.1:{free_port()}/", timeout=2)  # nobody listens
-    assert not dev.url_reachable("http://no-such-host.invalid/", timeout=2)  # no such name
+    assert not venv.url_reachable(f"http://127.0.0.1:{free_port()}/", timeout=2)  # nobody listens
+    assert not venv.url_reachable("http://no-such-host.invalid/", timeout=2)  # no such name
     assert time.monotonic() - start < 5
 
 
@@ -128,8 +129,8 @@ def test_lab_starts_headless_and_serves_the_notebooks(tmp_path):
     """`python3 dev.py lab` on the existing .venv, as the user running the tests (root in CI): JupyterLab
     must answer with the notebook list. Bounded: ~180 s at most (pip checks the venv first), then the whole
     process group is killed."""
-    version = dev.installed_version("torch")
-    assert dev.torch_satisfies(version, dev.TORCH_MINIMUM), f".venv needs torch installed first (has {version})"
+    version = venv.installed_version("torch")
+    assert venv.torch_satisfies(version, venv.TORCH_MINIMUM), f".venv needs torch installed first (has {version})"
     port, token = free_port(), "dev-lab-test-token"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     log = tmp_path / "lab.log"
@@ -167,18 +168,21 @@ def test_lab_starts_headless_and_serves_the_notebooks(tmp_path):
 
 # --- publish ---------------------------------------------------------------------------
 
-GITHUB_REPO = re.search(r'^GITHUB_REPO = "([^"]+)"', (ROOT / "tests" / "test_structure.py").read_text(), re.M)[1]
+GITHUB_REPO = publish.github_repo()  # pyproject.toml's [project.urls] Repository
 
 
 def test_the_repository_agrees_on_its_github_path():
-    found, problems = dev.check_github_paths()
+    found, problems = publish.check_github_paths()
     assert problems == [] and found == [GITHUB_REPO]
 
 
 @pytest.fixture
 def repo_copy(tmp_path):
-    """The files `publish` edits, and dev.py itself, copied into a temporary repository."""
-    for name in ["dev.py", *dev.PUBLISHED_FILES, *(f"notebooks/{n}" for n in NOTEBOOK_NAMES)]:
+    """The files `publish` edits, dev.py and tools/ (which publish runs), and the structure test (which reads the
+    path), copied into a temporary repository."""
+    tools = [f"tools/{p.name}" for p in (ROOT / "tools").glob("*.py")]
+    for name in ["dev.py", *tools, "tests/test_structure.py", *publish.PUBLISHED_FILES,
+                 *(f"notebooks/{n}" for n in NOTEBOOK_NAMES)]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
@@ -194,12 +198,15 @@ def test_publish_sets_the_path_everywhere_and_only_there(repo_copy):
     before = {p: p.read_bytes() for p in repo_copy.rglob("*") if p.is_file()}
     code, out = run_dev(repo_copy, "publish", "alice/dl-course.v2")
     assert code == 0, out
-    assert f"all {len(dev.PUBLISHED_FILES) + len(NOTEBOOK_NAMES)} files agree" in out and "alice/dl-course.v2" in out
+    assert f"all {len(publish.PUBLISHED_FILES) + len(NOTEBOOK_NAMES)} files agree" in out
+    assert "alice/dl-course.v2" in out
     for path in before:
-        if path.name != "dev.py":
+        if path.suffix != ".py":  # dev.py, tools/ and the test hold no path: they read pyproject.toml's
             assert GITHUB_REPO not in path.read_text(), f"{path.name} still names {GITHUB_REPO}"
+        else:
+            assert path.read_bytes() == before[path], f"publish rewrote {path.name}: no command rewrites code"
 
-    # The copied structure test's expectations now match every notebook's badge and setup cell.
+    # The copied structure test reads the new path from the copied pyproject.toml, and it matches every notebook.
     spec = importlib.util.spec_from_file_location("copied_structure", repo_copy / "tests/test_structure.py")
     structure = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(structure)

@@ -4,19 +4,18 @@ comparison the text claims held on every seed. Fast: reads the table and the not
 """
 
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # bench/ sits at the repository root, next to tests/
+from bench import seeds
+from tools.notebooks import course_notebooks
 
-from bench import seeds  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TABLE = json.loads((seeds.RESULTS / "seed_sweep.json").read_text())
-NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(p.stem for p in course_notebooks())
 METRICS = [(nb, m) for nb, sweep in seeds.DECLARED.items() for m in sweep.metrics]
 CLAIMS = [(nb, c) for nb, sweep in seeds.DECLARED.items() for c in sweep.claims]
 

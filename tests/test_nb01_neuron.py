@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from notebook_defs import notebook_defs
 
 from helpers.checks import assert_close
+from tools.notebooks import notebook_defs
 
 NB = notebook_defs("01_neuron.ipynb")
 SMOOTH = [name for name in NB.ACTIVATIONS if name != "step"]

@@ -7,9 +7,9 @@ give the right feedback."""
 import numpy as np
 import pytest
 import torch
-from notebook_defs import notebook_defs
 
 from helpers.checks import assert_close
+from tools.notebooks import notebook_defs
 
 NB = notebook_defs("02_perceptron.ipynb")
 

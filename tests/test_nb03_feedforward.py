@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from notebook_defs import notebook_defs
 from torch import nn
 
 from helpers.checks import assert_close
+from tools.notebooks import notebook_defs
 
 NB = notebook_defs("03_feedforward.ipynb")
 

@@ -4,24 +4,18 @@ agrees with torch.autograd on several expressions, its pitfall demonstrations re
 gradient descent diverges exactly above 2 / λ_max; its slider explorer shows that; every exercise's reference
 solution passes and plausible wrong answers are rejected with a hint."""
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 import helpers.scratch.layers
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ is not a package: import its helpers
-
-from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
-
-import helpers.scratch.layers as L  # noqa: E402
-import helpers.scratch.optim  # noqa: E402
-from helpers.exercises import check  # noqa: E402
-from helpers.exercises.solutions.nb04 import SOLUTIONS, train_step  # noqa: E402
-from helpers.widgets import render  # noqa: E402
+import helpers.scratch.layers as L
+import helpers.scratch.optim
+from helpers.exercises import check
+from helpers.exercises.solutions.nb04 import SOLUTIONS, train_step
+from helpers.widgets import render
+from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "04_backprop.ipynb"
 TAUGHT = ["Value", "_check_float_array", "_check_dY", "linear_forward", "linear_backward", "relu",

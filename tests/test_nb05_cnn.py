@@ -2,27 +2,19 @@
 than the notebook has room for (the notebook checks them too; here they are checked again); its kernel editor
 draws what it promises; every exercise's reference solution passes and plausible wrong answers are rejected."""
 
-import sys
-from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
-
-import helpers.scratch.conv  # noqa: E402
-from helpers.exercises import check  # noqa: E402
-from helpers.exercises.nb05 import POOL_EXERCISE  # noqa: E402
-from helpers.exercises.solutions.nb05 import SOLUTIONS, conv_weight_grads  # noqa: E402
-from helpers.widgets import render, slider  # noqa: E402
+import helpers.scratch.conv
+from helpers.exercises import check
+from helpers.exercises.nb05 import POOL_EXERCISE
+from helpers.exercises.solutions.nb05 import SOLUTIONS, conv_weight_grads
+from helpers.widgets import render, slider
+from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "05_cnn.ipynb"
 TAUGHT = ["conv_output_size", "im2col", "col2im", "conv2d", "conv2d_backward", "max_pool2d",

@@ -2,21 +2,18 @@
 gradient equal PyTorch's (float64, identity and projection shortcuts, MLP and conv branches, batch of 1);
 a block whose last layer is zero is exactly the identity; bad shapes are refused with a clear message."""
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_feedback import first_hints
 
+from helpers.exercises import check
+from helpers.exercises.solutions.nb06 import SOLUTIONS
 from helpers.scratch.conv import Conv2d
 from helpers.scratch.layers import Linear, ReLU, Sequential
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ is not a package: import its helpers
-
-from exercise_feedback import first_hints  # noqa: E402
-from notebook_defs import notebook_defs  # noqa: E402
+from tools.notebooks import notebook_defs
 
 NOTEBOOK = "06_resnet.ipynb"
 
@@ -207,8 +204,6 @@ def test_profile_slider_draws_every_setting_and_reports_the_ratio(nb):
 
 # ---- exercises: the reference solutions pass, stubs are unattempted, plausible wrong answers are rejected ----
 
-from helpers.exercises import check  # noqa: E402
-from helpers.exercises.solutions.nb06 import SOLUTIONS  # noqa: E402
 
 
 def test_stubs_count_as_not_attempted(capsys):

@@ -2,27 +2,19 @@
 more cases than the notebook shows; its drawing functions draw every slider setting; its autoencoder has
 the shapes the table promises; every exercise's reference solution passes and common mistakes are caught."""
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from exercise_feedback import assert_feedback, first_hints
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from exercise_feedback import assert_feedback, first_hints  # noqa: E402
-from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
-
-import helpers.scratch.deconv  # noqa: E402
-from helpers.exercises import check  # noqa: E402
-from helpers.exercises.solutions.nb07 import SOLUTIONS  # noqa: E402
-from helpers.widgets import render  # noqa: E402
+import helpers.scratch.deconv
+from helpers.exercises import check
+from helpers.exercises.solutions.nb07 import SOLUTIONS
+from helpers.widgets import render
+from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "07_deconvolution.ipynb"
 TAUGHT = ["_check_scale", "upsample_nearest", "bilinear_matrix", "upsample_bilinear", "_check_conv_transpose",
@@ -216,7 +208,7 @@ def test_code_walk_controls_all_change_the_drawing():
     NB.draw_walk.__globals__["walks"] = walks
     controls = {"pair": dropdown("digits", list(NB.PAIRS)),
                 "t": slider("t", 0.5, 0.0, 1.0, step=0.1, readout_format=".1f")}
-    assert len(sweep(NB.draw_walk, controls, figsize=(6.5, 3.4), ncols=2)) == len(NB.PAIRS) + 2
+    sweep(NB.draw_walk, controls, figsize=(6.5, 3.4), ncols=2)  # raises if a control draws nothing or does nothing
 
 
 @pytest.mark.parametrize("size", [(1, 1, 5, 5), (3, 1, 6, 9)])

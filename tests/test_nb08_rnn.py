@@ -3,26 +3,18 @@ code agrees with PyTorch; its baselines and data helpers do what the text says; 
 slider setting; every exercise's reference solution passes and common mistakes are caught."""
 
 import math
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from exercise_feedback import assert_feedback, first_hints
+from torch import nn
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from exercise_feedback import assert_feedback, first_hints  # noqa: E402
-from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
-from torch import nn  # noqa: E402
-
-import helpers.scratch.rnn  # noqa: E402
-from helpers.exercises import check  # noqa: E402
-from helpers.exercises.solutions.nb08 import SOLUTIONS  # noqa: E402
+import helpers.scratch.rnn
+from helpers.exercises import check
+from helpers.exercises.solutions.nb08 import SOLUTIONS
+from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "08_rnn.ipynb"
 TAUGHT = ["check_rnn", "rnn_step", "rnn_forward", "rnn_step_backward", "rnn_backward"]

@@ -5,30 +5,21 @@ checkpoint is the recipe's model and reaches what the notebook claims; exercises
 
 import math
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent / "data"))
+import numpy as np
+import pytest
+import torch
+from exercise_feedback import assert_feedback, first_hints
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-
-import checkpoints  # noqa: E402  (data/checkpoints.py: the pre-training recipe)
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from exercise_feedback import assert_feedback, first_hints  # noqa: E402
-from notebook_defs import assert_same_source, notebook_defs  # noqa: E402
-
-import helpers.models as models  # noqa: E402
-import helpers.scratch.bert as bert_lib  # noqa: E402
-import helpers.scratch.gelu as gelu_lib  # noqa: E402
-from helpers import data  # noqa: E402
-from helpers.exercises import check  # noqa: E402
-from helpers.exercises.solutions.nb12 import SOLUTIONS, mlm_loss  # noqa: E402
-from helpers.widgets import render, sweep  # noqa: E402
+import helpers.models as models
+import helpers.scratch.bert as bert_lib
+import helpers.scratch.gelu as gelu_lib
+from data import checkpoints  # data/checkpoints.py: the pre-training recipe
+from helpers import data
+from helpers.exercises import check
+from helpers.exercises.solutions.nb12 import SOLUTIONS, mlm_loss
+from helpers.widgets import render, sweep
+from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "12_bert.ipynb"
 CONSTANTS = ["SPECIAL_TOKENS", "PAD", "UNK", "CLS", "SEP", "MASK", "IGNORE"]

@@ -6,32 +6,23 @@ scaling results come from bench/gpt_scaling.py; exercises catch common mistakes.
 import json
 import math
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent / "data"))
+import nbformat
+import numpy as np
+import pytest
+import torch
+from exercise_feedback import assert_feedback, first_hints
 
-import matplotlib  # noqa: E402
-import nbformat  # noqa: E402
-
-matplotlib.use("Agg")
-
-import checkpoints  # noqa: E402  (data/checkpoints.py: the training recipe)
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from exercise_feedback import assert_feedback, first_hints  # noqa: E402
-from notebook_defs import NOTEBOOKS, assert_same_source, notebook_defs  # noqa: E402
-
-import helpers.models as models  # noqa: E402
-import helpers.scratch.gpt as gpt_lib  # noqa: E402
-from bench import gpt as gpt_bench  # noqa: E402
-from bench import gpt_scaling  # noqa: E402
-from helpers import data  # noqa: E402
-from helpers.exercises import check  # noqa: E402
-from helpers.exercises.solutions.nb13 import SOLUTIONS, causal_attention, top_p  # noqa: E402
-from helpers.widgets import render, sweep  # noqa: E402
+import helpers.models as models
+import helpers.scratch.gpt as gpt_lib
+from bench import gpt as gpt_bench
+from bench import gpt_scaling
+from data import checkpoints  # data/checkpoints.py: the training recipe
+from helpers import data
+from helpers.exercises import check
+from helpers.exercises.solutions.nb13 import SOLUTIONS, causal_attention, top_p
+from helpers.widgets import render, sweep
+from tools.notebooks import NOTEBOOKS, assert_same_source, notebook_defs
 
 NOTEBOOK = "13_gpt.ipynb"
 NB = notebook_defs(NOTEBOOK)

@@ -1,14 +1,12 @@
 """helpers.plots: every plot draws something for good input and says what it expected for bad input."""
 
-import matplotlib
 
-matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from helpers import plots  # noqa: E402
+from helpers import plots
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import tomllib
 
+from tools.notebooks import course_notebooks
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,7 +42,7 @@ def test_no_exact_pins_for_users():
 
 def test_readme_lists_every_notebook_and_the_two_commands():
     readme = (ROOT / "README.md").read_text()
-    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for nb in course_notebooks():
         row = next((line for line in readme.splitlines() if f"(notebooks/{nb.name})" in line), None)
         assert row, f"README table has no row for {nb.name}"
         assert f"blob/main/notebooks/{nb.name}" in row, f"{nb.name}: README row needs its Colab badge"

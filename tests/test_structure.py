@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-GITHUB_REPO = "dl-from-scratch/notebooks"  # where the course lives on GitHub (Colab opens it from there)
+# Where the course lives on GitHub (Colab opens it from there): pyproject.toml's [project.urls] Repository
+GITHUB_REPO = re.search(r'^Repository = "https://github\.com/([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)[1]
 
 SETUP_CELL = f'''# Setup: on Colab, fetch the course's helpers and data; on your own machine this does nothing.
 import sys

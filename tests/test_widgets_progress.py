@@ -1,16 +1,14 @@
 """helpers.widgets and helpers.progress, without a browser (tests/test_browser.py moves real sliders)."""
 
-import matplotlib
 
-matplotlib.use("Agg")
 
-import ipywidgets as widgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from helpers.progress import TrainingLog, progress  # noqa: E402
-from helpers.widgets import (  # noqa: E402
+from helpers.progress import TrainingLog, progress
+from helpers.widgets import (
     check_controls,
     dropdown,
     figure_data,
