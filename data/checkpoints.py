@@ -12,7 +12,6 @@ Saved as plain state dicts (tensors only), read back with ``torch.load(..., weig
 """
 
 import argparse
-import hashlib
 import sys
 import time
 from pathlib import Path
@@ -24,8 +23,7 @@ import torch.nn.functional as F
 DATA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(DATA_DIR.parent))
 
-from bench import gpt as gpt_bench  # noqa: E402  (the GPT recipe and its training loop)
-from helpers import data  # noqa: E402
+from helpers import data, training  # noqa: E402  (training: the GPT recipe and its training loop)
 from helpers.models import Z_DIM, BertPretraining, Generator, make_cnn, make_discriminator  # noqa: E402
 from helpers.scratch import bert  # noqa: E402
 
@@ -135,18 +133,18 @@ def train_bert_pretrained(steps=9000, batch=64, lr=2e-3, warmup=200, seed=0):
 
 
 # notebook 13's shipped model: ``helpers.models.GPT(76, **GPT_CONFIG)``, trained with GPT_RECIPE for GPT_STEPS
-GPT_RECIPE = gpt_bench.RECIPES["ours"]  # notebook 13's model and learning rate (4 blocks of width 128, context 64)
+GPT_RECIPE = training.RECIPES["ours"]  # notebook 13's model and learning rate (4 blocks of width 128, context 64)
 GPT_STEPS = 13000  # about 67 ms each on 2 cores: 14.5 minutes
 GPT_CONFIG = {"n_positions": GPT_RECIPE.block, "width": GPT_RECIPE.width, "layers": GPT_RECIPE.layers,
               "heads": GPT_RECIPE.heads}
 
 
 def train_gpt_shakespeare(steps=GPT_STEPS, seed=0):
-    """Notebook 13's character-level GPT: bench/gpt.py's training loop and split (the first 90 % of the plays),
+    """Notebook 13's character-level GPT: helpers/training.py's training loop and split (the first 90 % of the plays),
     GPT_RECIPE for GPT_STEPS steps (the cosine over all of them). Saved in float16 with the training loss averaged
     over every 100 steps under "log.loss"; prints the validation loss (the last 10 %)."""
     losses = []
-    model, val, _ = gpt_bench.train(GPT_RECIPE, data.load("shakespeare"), steps=steps, seed=seed, losses=losses,
+    model, val, _ = training.train(GPT_RECIPE, data.load("shakespeare"), steps=steps, seed=seed, losses=losses,
                                     log=lambda line: print(f"gpt_shakespeare: {line}", flush=True))
     print(f"gpt_shakespeare: validation loss {val:.4f} nats per character")
     log = torch.tensor(losses[:len(losses) // 100 * 100]).view(-1, 100).mean(dim=1)
@@ -155,16 +153,6 @@ def train_gpt_shakespeare(steps=GPT_STEPS, seed=0):
 
 RECIPES = {"mnist_cnn": train_mnist_cnn, "dcgan_generator": train_dcgan_generator,
            "bert_pretrained": train_bert_pretrained, "gpt_shakespeare": train_gpt_shakespeare}
-
-
-def record_checksum(name: str) -> str:
-    """Write (or replace) the line of data/<name>.pt in data/SHA256SUMS; the other lines stay as they are."""
-    file = DATA_DIR / f"{name}.pt"
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    lines = [line for line in SUMS.read_text().splitlines() if line and not line.endswith(f"  {file.name}")]
-    SUMS.write_text("".join(f"{line}\n" for line in sorted([*lines, f"{digest}  {file.name}"],
-                                                          key=lambda s: s.split("  ")[1])))
-    return digest
 
 
 def main(argv=None) -> int:
@@ -177,7 +165,7 @@ def main(argv=None) -> int:
         state, _ = RECIPES[name]()
         torch.save(state, args.out / f"{name}.pt")
         if args.out.resolve() == DATA_DIR:
-            print(f"{name}.pt: SHA-256 {record_checksum(name)[:16]}... recorded in data/SHA256SUMS")
+            print(f"{name}.pt: SHA-256 {data.record_checksum(name)[:16]}... recorded in data/SHA256SUMS")
     return 0
 
 

@@ -15,6 +15,7 @@ half-downloaded file gives one clear error instead of strange numbers later on.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,9 @@ FILES = {
     "dcgan_generator": "dcgan_generator.pt",
     "bert_pretrained": "bert_pretrained.pt",
     "gpt_shakespeare": "gpt_shakespeare.pt",
+    # measured results that a notebook plots (too long to run in it): made by `python3 dev.py bench NAME`
+    "resnet_depth": "resnet_depth.json",
+    "gpt_scaling": "gpt_scaling.json",
 }
 
 # Files already verified in this process: {(path, size, mtime_ns)}. Hashing ~6 MB
@@ -103,6 +107,9 @@ def _rebuild_hint(file: Path, problem: str, also_restore: tuple[str, ...] = ()) 
     if file.suffix == ".pt":
         rebuild = (f"(Maintainers who changed the checkpoint on purpose retrain it, which also records its\n"
                    f"checksum in data/SHA256SUMS, with\n    python3 dev.py train {file.stem}\n")
+    elif file.suffix == ".json":
+        rebuild = (f"(Maintainers who changed the experiment on purpose run it again, which also records its\n"
+                   f"checksum in data/SHA256SUMS, with\n    python3 dev.py bench {file.stem}\n")
     else:
         rebuild = (f"(Maintainers who changed the data on purpose rebuild every file and data/SHA256SUMS with\n"
                    f"    {REBUILD_COMMAND}\n")
@@ -149,11 +156,25 @@ def _verify(file: Path) -> None:
     _verified.add(key)
 
 
+def record_checksum(name: str) -> str:
+    """Write (or replace) the line of dataset `name`'s file in data/SHA256SUMS, the other lines as they are; return
+    its SHA-256. For maintainers' tools that make a shipped file: ``dev.py train`` (checkpoints), ``dev.py bench``
+    (measured results)."""
+    if name not in FILES:
+        raise ValueError(f"unknown dataset {name!r}; expected one of: {', '.join(FILES)}")
+    file, sums = Path(DATA_DIR) / FILES[name], Path(DATA_DIR) / "SHA256SUMS"
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    lines = [line for line in sums.read_text().splitlines() if line and not line.endswith(f"  {file.name}")]
+    sums.write_text("".join(f"{line}\n" for line in sorted([*lines, f"{digest}  {file.name}"],
+                                                           key=lambda line: line.split("  ")[1])))
+    return digest
+
+
 def path(name: str) -> Path:
     """Path of a dataset's file in data/, after checking it against data/SHA256SUMS.
 
     name: one of "mnist", "fashion_mnist", "digits", "iris", "shakespeare", "names", "camera", "mnist_cnn",
-    "dcgan_generator", "bert_pretrained", "gpt_shakespeare".
+    "dcgan_generator", "bert_pretrained", "gpt_shakespeare", "resnet_depth", "gpt_scaling".
     Raises ValueError for an unknown name, DataError for a missing or corrupt file.
     """
     if not isinstance(name, str) or name not in FILES:
@@ -203,12 +224,16 @@ def load(name: str) -> Dataset | str:
     "gpt_shakespeare"  a state dict for helpers.models.GPT(76, **data/checkpoints.py's GPT_CONFIG), notebook 13's
                      character-level GPT, in float16 on disk (float32 here), with its training loss per 100 steps
                      under "log.loss" (pop it before load_state_dict)
+    "resnet_depth"   a dict: notebook 06's plain and residual MLPs on five seeds ("runs": one dict per run)
+    "gpt_scaling"    a dict: notebook 13's five GPT sizes trained for the same tokens ("runs": params, val, ...)
     """
     file = path(name)
     if name == "shakespeare":
         return file.read_text(encoding="utf-8")
     if name == "names":
         return _load_names(file)
+    if file.suffix == ".json":
+        return json.loads(file.read_text(encoding="utf-8"))
     if file.suffix == ".pt":
         import torch
 

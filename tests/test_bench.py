@@ -1,6 +1,5 @@
 """bench/: the README table update, the machine check, the dispatch and the sweep's pure parts (no notebook runs)."""
 
-import math
 from pathlib import Path
 
 import nbformat
@@ -155,53 +154,6 @@ def test_a_missed_speed_target_exits_non_zero(monkeypatch, capsys):
                                                           60: {"nanoGPT (baseline)": 1.8, "ours": ours}})
         assert run.main(["gpt"], describe=describe) == code and calls == [("gpt",)]
     assert "not below nanoGPT's" in capsys.readouterr().out
-
-
-def test_gpt_schedule_warms_up_then_follows_a_cosine_to_the_floor():
-    r = gpt.Recipe(lr=1e-3, min_lr=1e-4, warmup=10)
-    assert gpt.learning_rate(0, 0.0, r) == pytest.approx(1e-4) and gpt.learning_rate(9, 0.1, r) == pytest.approx(1e-3)
-    assert gpt.learning_rate(60, 0.0, r) == pytest.approx(1e-3)
-    assert gpt.learning_rate(60, 0.5, r) == pytest.approx(5.5e-4)  # half the budget used: half-way down the cosine
-    assert gpt.learning_rate(500, 1.0, r) == pytest.approx(1e-4)
-    assert gpt.learning_rate(500, 1.2, r) == pytest.approx(1e-4)
-
-
-def test_gpt_split_is_nanogpts_and_the_validation_loss_scores_every_window():
-    import torch
-
-    chars, train, val = gpt.char_split("abcabcabca" * 10)
-    assert chars == ["a", "b", "c"] and len(train) == 90 and len(val) == 10
-
-    class Uniform(torch.nn.Module):
-        def forward(self, x):
-            return torch.zeros(*x.shape, 3)
-
-    assert gpt.validation_loss(Uniform(), val, block=4) == pytest.approx(math.log(3))
-
-
-def test_gpt_training_runs_for_its_budget_and_learns():
-    """The loop stops when its budget of seconds is spent, and the schedule follows the budget's clock. A fake
-    clock that moves 0.02 s each time it is read: the run must take exactly 2 / 0.02 - 1 = 99 steps, whatever
-    the machine's speed (the clock is read once at the start, then once before each step)."""
-    text = "to be or not to be, that is the question. " * 200
-    r = gpt.Recipe(layers=1, width=16, heads=2, block=16, batch=8, lr=3e-3, warmup=5)
-    ticks = iter(range(10_000))
-    losses = []
-    _, loss, steps = gpt.train(r, seconds=2, text=text, losses=losses, clock=lambda: next(ticks) * 0.02)
-    assert steps == 99 and len(losses) == 99
-    assert loss < math.log(len(set(text))) - 0.5  # well below a uniform guess over the characters
-
-
-def test_gpt_training_for_a_number_of_steps_logs_every_loss():
-    text = "to be or not to be, that is the question. " * 200
-    r = gpt.Recipe(layers=1, width=16, heads=2, block=16, batch=8, lr=3e-3, warmup=5)
-    losses = []
-    _, _, steps = gpt.train(r, text, steps=30, losses=losses)
-    assert steps == 30 and len(losses) == 30
-    with pytest.raises(ValueError, match="seconds or steps"):
-        gpt.train(r, text)
-    with pytest.raises(ValueError, match="seconds or steps"):
-        gpt.train(r, text, seconds=1, steps=1)
 
 
 def test_dev_py_only_dispatches_to_bench(monkeypatch):

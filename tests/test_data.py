@@ -217,19 +217,19 @@ def test_checkpoints_load_as_plain_tensors():
         assert all(v.dtype != torch.float16 for v in state.values()), f"{name}: float16 on disk, float32 in memory"
 
 
-def test_recording_a_checkpoint_checksum_keeps_the_other_lines(tmp_path, monkeypatch):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("checkpoints", data.DATA_DIR / "checkpoints.py")
-    checkpoints = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checkpoints)
+def test_recording_a_checksum_keeps_the_other_lines(tmp_path, monkeypatch):
     (tmp_path / "SHA256SUMS").write_text("aa  b.npz\n" + "cc  mnist_cnn.pt\n" + "dd  z.txt\n")
     (tmp_path / "mnist_cnn.pt").write_bytes(b"weights")
-    monkeypatch.setattr(checkpoints, "DATA_DIR", tmp_path)
-    monkeypatch.setattr(checkpoints, "SUMS", tmp_path / "SHA256SUMS")
-    digest = checkpoints.record_checksum("mnist_cnn")
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    digest = data.record_checksum("mnist_cnn")
     assert digest == hashlib.sha256(b"weights").hexdigest()
     assert (tmp_path / "SHA256SUMS").read_text() == f"aa  b.npz\n{digest}  mnist_cnn.pt\ndd  z.txt\n"
+    (tmp_path / "resnet_depth.json").write_text("{}")
+    data.record_checksum("resnet_depth")  # a new line goes in name order
+    assert [line.split("  ")[1] for line in (tmp_path / "SHA256SUMS").read_text().splitlines()] == [
+        "b.npz", "mnist_cnn.pt", "resnet_depth.json", "z.txt"]
+    with pytest.raises(ValueError, match="unknown dataset"):
+        data.record_checksum("nope")
 
 
 def test_missing_sha256sums_raises_data_error(data_copy):

@@ -359,12 +359,13 @@ def test_pre_activation_block_adds_its_branch_and_nothing_else(nb):
 
 
 def test_the_degradation_results_are_the_scripts_and_cover_every_run():
-    """bench/resnet_depth.py wrote every (kind, depth, budget, seed) once, and the notebook's claim holds on them."""
-    import json
-
+    """bench/resnet_depth.py wrote every (kind, depth, budget, seed) once into the shipped file the notebook loads
+    (checksummed), and the notebook's claim holds on them."""
     from bench import resnet_depth
+    from helpers import data
 
-    saved = json.loads(resnet_depth.RESULTS.read_text())
+    assert resnet_depth.RESULTS == resnet_depth.SHIPPED == data.path("resnet_depth")
+    saved = data.load("resnet_depth")
     assert saved["epochs"] == list(resnet_depth.EPOCHS) and saved["seeds"] == list(resnet_depth.SEEDS)
     keys = [(r["kind"], r["depth"], r["epochs"], r["seed"]) for r in saved["runs"]]
     expected = {(kind, depth, epochs, seed) for epochs in resnet_depth.EPOCHS for seed in resnet_depth.SEEDS

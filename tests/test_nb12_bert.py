@@ -31,7 +31,7 @@ def test_notebook_teaches_exactly_the_helpers_code():
     taught = [n for n in bert_lib.__all__ if n not in CONSTANTS]
     assert_same_source(NOTEBOOK, bert_lib, taught)
     assert_same_source(NOTEBOOK, gelu_lib, ["gelu_tanh", "_gelu_tanh_inner", "gelu_tanh_backward"])
-    assert_same_source(NOTEBOOK, models, ["BertLayer", "Bert", "BertPretraining"])
+    assert_same_source(NOTEBOOK, models.bert, ["BertLayer", "Bert", "BertPretraining"])
 
 
 def test_the_constants_and_patterns_are_the_helpers():

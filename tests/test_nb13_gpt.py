@@ -3,7 +3,6 @@ functions (the split, the learning-rate schedule, the training windows, the vali
 do what the text says; the shipped checkpoint is the recipe's model and reaches what the notebook claims; the
 scaling results come from bench/gpt_scaling.py; exercises catch common mistakes."""
 
-import json
 import math
 import re
 
@@ -15,10 +14,9 @@ from exercise_feedback import assert_feedback, first_hints
 
 import helpers.models as models
 import helpers.scratch.gpt as gpt_lib
-from bench import gpt as gpt_bench
 from bench import gpt_scaling
 from data import checkpoints  # data/checkpoints.py: the training recipe
-from helpers import data
+from helpers import data, training
 from helpers.exercises import check
 from helpers.exercises.solutions.nb13 import SOLUTIONS, causal_attention, top_p
 from helpers.widgets import render, sweep
@@ -34,14 +32,14 @@ TAUGHT = ["gpt_block_weights", "_n_layers", "gpt_forward", "next_token_loss", "g
 
 def test_notebook_teaches_exactly_the_helpers_code():
     assert_same_source(NOTEBOOK, gpt_lib, TAUGHT)
-    assert_same_source(NOTEBOOK, models, ["Conv1D", "GPTBlock", "GPT"])
+    assert_same_source(NOTEBOOK, models.gpt, ["Conv1D", "GPTBlock", "GPT"])
     assert set(TAUGHT) | {"top_p_filter"} >= set(gpt_lib.__all__)  # all of the library, top-p is exercise 2
     assert NB._BLOCK == gpt_lib._BLOCK and NB.top_p_filter is gpt_lib.top_p_filter
 
 
 def test_the_split_and_the_checkpoint_config_are_the_recipes():
     text = data.load("shakespeare")
-    chars, train, val = gpt_bench.char_split(text)
+    chars, train, val = training.char_split(text)
     assert len(chars) == 76 and chars == _CHARS
     ids = np.array([chars.index(c) for c in text[:5000]])
     np.testing.assert_array_equal(NB.encode(text[:5000]), ids)
@@ -69,11 +67,11 @@ def test_windows_are_inputs_and_their_next_characters():
 def test_validation_loss_is_the_benchmarks():
     torch.manual_seed(0)
     model = models.GPT(76, n_positions=32, width=16, layers=1, heads=2)
-    _, _, val = gpt_bench.char_split(data.load("shakespeare"))
-    want = gpt_bench.validation_loss(model, val, 32)
+    _, _, val = training.char_split(data.load("shakespeare"))
+    want = training.validation_loss(model, val, 32)
     assert NB.validation_loss(model, val.numpy()) == pytest.approx(want, rel=1e-5)
     few = NB.validation_loss(model, val.numpy(), max_windows=10)
-    assert few == pytest.approx(gpt_bench.validation_loss(model, val[:321], 32), rel=1e-5)
+    assert few == pytest.approx(training.validation_loss(model, val[:321], 32), rel=1e-5)
 
 
 def test_train_gpt_lowers_the_loss():
@@ -97,10 +95,10 @@ def test_the_shipped_checkpoint_is_small_and_reaches_what_the_notebook_claims(sh
     model, log = shipped
     assert data.path("gpt_shakespeare").stat().st_size < 5e6
     assert len(log) == checkpoints.GPT_STEPS // 100 and log[-1] < log[0] - 1.5
-    _, _, val = gpt_bench.char_split(data.load("shakespeare"))
+    _, _, val = training.char_split(data.load("shakespeare"))
     source = "\n".join(c.source for c in nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4).cells)
     floor = float(re.search(r"assert ckpt_val <= ([0-9.]+)", source)[1])
-    assert gpt_bench.validation_loss(model, val, checkpoints.GPT_CONFIG["n_positions"]) <= floor
+    assert training.validation_loss(model, val, checkpoints.GPT_CONFIG["n_positions"]) <= floor
 
 
 def test_a_checkpoint_for_another_model_is_refused_with_the_mismatch_named(shipped):
@@ -129,7 +127,8 @@ def test_the_sampling_slider_changes_the_figure_and_survives_its_ends(shipped):
 
 
 def test_the_scaling_results_are_the_scripts():
-    saved = json.loads(gpt_scaling.RESULTS.read_text())
+    assert gpt_scaling.RESULTS == gpt_scaling.SHIPPED == data.path("gpt_scaling")  # what the notebook loads
+    saved = data.load("gpt_scaling")
     assert saved["steps"] == gpt_scaling.STEPS
     assert sorted({r["width"] for r in saved["runs"]}) == list(gpt_scaling.WIDTHS)
     assert len(saved["runs"]) == len(gpt_scaling.WIDTHS) * len(gpt_scaling.SEEDS)
