@@ -3,6 +3,7 @@
 
     python3 dev.py lab        install the course into .venv and open it in JupyterLab
     python3 dev.py test       install the test tools into .venv and run the whole test suite
+    python3 dev.py test --fast   the same without nbval, the browser and the slow tests (a few minutes)
     python3 dev.py execute [NOTEBOOK ...]   re-run notebooks and store their outputs (deterministic)
     python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth]
                          [ddp] [--busy] [--readme] [NOTEBOOK ...]
@@ -49,8 +50,14 @@ def lab(args) -> int:
     return subprocess.call(cmd, env=in_venv_env())
 
 
+FAST = ["tests", "-m", "not browser and not slow and not notebooks"]  # `test --fast`: minutes, not the full run
+
+
 def test(args) -> int:
+    """The whole suite (what CI runs); `--fast`: everything but nbval, the browser and the slow tests."""
     ensure_venv("-r", ROOT / "requirements-test.txt", "-e", ROOT)
+    if args[:1] == ["--fast"]:
+        args = [*FAST, *args[1:]]
     # Serial on purpose: every notebook's PyTorch already uses both cores, and two kernels at once on a
     # 2-core machine oversubscribe the threads and run many times slower (measured), not faster.
     return subprocess.call([str(VENV_PY), "-m", "pytest", *args], cwd=ROOT, env=in_venv_env())

@@ -1,5 +1,6 @@
-"""What every notebook's exercise tests share: a wrong answer is rejected with its own message and a hint, and a
-notebook's first hints (one per exercise) are read in one place."""
+"""What every notebook's exercise tests share (01 to 13, one form): every reference solution passes, the notebook's
+stubs count as not attempted, a wrong answer is rejected with its own message and a hint, and a notebook's first
+hints (one per exercise, at least two stages each) are read in one place."""
 
 import importlib
 
@@ -8,14 +9,30 @@ from helpers.exercises import check, registered
 
 def assert_feedback(key, answer, message, capsys):
     """check() rejects `answer` for exercise `key` and prints `message` (what is wrong) with a hint."""
-    assert check(key, answer) is False
+    assert check(key, answer) is False, f"{key} accepted a wrong answer: {answer!r}"
     out = capsys.readouterr().out
-    assert message in out and "Hint (" in out, out
+    assert "✗" in out and message in out and "Hint (" in out, out
+
+
+def assert_solutions_pass(solutions, capsys):
+    """Every reference solution ({key: answer}) is accepted."""
+    for key, answer in solutions.items():
+        assert check(key, answer) is True, capsys.readouterr().out
+    capsys.readouterr()
+
+
+def assert_not_attempted(stubs, capsys):
+    """The notebook's stubs ({key: what the exercise cell holds before the student writes}) count as not
+    attempted: no verdict, no hint."""
+    for key, stub in stubs.items():
+        assert check(key, stub) is False, key
+        assert "not attempted yet" in capsys.readouterr().out, key
 
 
 def first_hints(notebook, solutions):
     """{key: first hint} of notebook `notebook`'s ("07") exercises; they must be exactly those with a solution."""
     importlib.import_module(f"helpers.exercises.nb{notebook}")  # registers its exercises
-    firsts = {k: ex.hints[0] for k, ex in registered().items() if k.startswith(f"{notebook}.")}
-    assert set(firsts) == set(solutions)
-    return firsts
+    exercises = {k: ex for k, ex in registered().items() if k.startswith(f"{notebook}.")}
+    assert set(exercises) == set(solutions)
+    assert all(len(ex.hints) >= 2 for ex in exercises.values()), "every exercise's hints come in stages"
+    return {k: ex.hints[0] for k, ex in exercises.items()}

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
 
 from helpers.checks import assert_close
+from helpers.exercises.solutions.nb01 import SOLUTIONS
 from tools.notebooks import notebook_defs
 
 NB = notebook_defs("01_neuron.ipynb")
@@ -264,60 +266,58 @@ def _autograd_step(X, y, w, b, lr):          # right numbers, but the exercise a
     return w - lr * w_t.grad.numpy(), b - lr * b_t.grad.item()
 
 
-def test_exercise_feedback(capsys):
-    from helpers.exercises import check
-    from helpers.exercises.solutions.nb01 import SOLUTIONS
+# Exercises: every reference solution passes, the notebook's stubs are not attempted, every plausible wrong
+# answer is rejected with its own message and a hint (tests/exercise_feedback.py: the form every notebook shares).
 
-    for key, answer in SOLUTIONS.items():
-        assert check(key, answer) is True, capsys.readouterr().out
-    capsys.readouterr()
-
-    wrong = [
-        ("01.silu_prime", NB.sigmoid, "only the first term"),
-        ("01.silu_prime", lambda z: z * NB.sigmoid_prime(z), "second term"),
-        ("01.silu_prime", NB.sigmoid_prime, "the sigmoid's derivative"),
-        ("01.silu_prime", lambda z: np.zeros(3), "shape"),
-        ("01.silu_prime", lambda z: z * NB.sigmoid(z), "PyTorch autograd"),
-        ("01.neuron_by_hand", (-4.0, 0.0, -0.4), "without the bias"),
-        ("01.neuron_by_hand", (3.5, 3.5, 3.5), "check the signs"),
-        ("01.neuron_by_hand", (-3.5, -3.5, -0.35), "max(0, z)"),
-        ("01.neuron_by_hand", (-3.5, 0.0, 0.0), "α·z"),
-        ("01.neuron_by_hand", (-3.5, 0.0, -3.5), "with α = 0.1"),
-        ("01.neuron_by_hand", (1, 2), "three numbers"),
-        ("01.bias_through_point", lambda w, p: float(w @ p), "sign is flipped"),
-        ("01.bias_through_point", lambda w, p: 0.0, "not 0"),
-        ("01.bias_through_point", lambda w, p: -w * p, "one number"),
-        ("01.mse_step", _bce_step, "cross-entropy step"),
-        ("01.mse_step", _step_with(scale_w=0.5), "half the step"),
-        ("01.mse_step", _step_with(sign=1.0), "uphill"),
-        ("01.mse_step", _step_with(divide=False), "MEAN"),
-        ("01.mse_step", _step_with(bias=False), "the bias learns too"),
-        ("01.mse_step", lambda X, y, w, b, lr: (w, b), "differs from autograd's"),
-        ("01.mse_step", lambda X, y, w, b, lr: (w[:1], b), "w's shape"),
-        ("01.mse_step", lambda X, y, w, b, lr: w - lr, "a pair (w_new, b_new)"),
-        ("01.mse_step", _autograd_step, "uses torch"),
-    ]
-    for key, answer, message in wrong:
-        assert check(key, answer) is False, f"{key} accepted a wrong answer: {answer!r}"
-        out = capsys.readouterr().out
-        assert "✗" in out and message in out and "Hint" in out, f"{key} with {answer!r}: {out}"
-
-    for key in SOLUTIONS:  # the notebook's stubs count as "not attempted"
-        stub = {"01.neuron_by_hand": (..., ..., ...), "01.silu_prime": NB.silu_prime,
-                "01.bias_through_point": NB.bias_through, "01.mse_step": NB.mse_step}[key]
-        assert check(key, stub) is False
-        assert "not attempted yet" in capsys.readouterr().out
+WRONG = [
+    ("01.silu_prime", NB.sigmoid, "only the first term"),
+    ("01.silu_prime", lambda z: z * NB.sigmoid_prime(z), "second term"),
+    ("01.silu_prime", NB.sigmoid_prime, "the sigmoid's derivative"),
+    ("01.silu_prime", lambda z: np.zeros(3), "shape"),
+    ("01.silu_prime", lambda z: z * NB.sigmoid(z), "PyTorch autograd"),
+    ("01.neuron_by_hand", (-4.0, 0.0, -0.4), "without the bias"),
+    ("01.neuron_by_hand", (3.5, 3.5, 3.5), "check the signs"),
+    ("01.neuron_by_hand", (-3.5, -3.5, -0.35), "max(0, z)"),
+    ("01.neuron_by_hand", (-3.5, 0.0, 0.0), "α·z"),
+    ("01.neuron_by_hand", (-3.5, 0.0, -3.5), "with α = 0.1"),
+    ("01.neuron_by_hand", (1, 2), "three numbers"),
+    ("01.bias_through_point", lambda w, p: float(w @ p), "sign is flipped"),
+    ("01.bias_through_point", lambda w, p: 0.0, "not 0"),
+    ("01.bias_through_point", lambda w, p: -w * p, "one number"),
+    ("01.mse_step", _bce_step, "cross-entropy step"),
+    ("01.mse_step", _step_with(scale_w=0.5), "half the step"),
+    ("01.mse_step", _step_with(sign=1.0), "uphill"),
+    ("01.mse_step", _step_with(divide=False), "MEAN"),
+    ("01.mse_step", _step_with(bias=False), "the bias learns too"),
+    ("01.mse_step", lambda X, y, w, b, lr: (w, b), "differs from autograd's"),
+    ("01.mse_step", lambda X, y, w, b, lr: (w[:1], b), "w's shape"),
+    ("01.mse_step", lambda X, y, w, b, lr: w - lr, "a pair (w_new, b_new)"),
+    ("01.mse_step", _autograd_step, "uses torch"),
+]
 
 
-def test_hints_are_staged_and_the_first_gives_nothing_away():
-    from helpers.exercises import load_all, registered
+def test_reference_solutions_pass(capsys):
+    assert_solutions_pass(SOLUTIONS, capsys)
 
-    load_all()
-    exercises = {k: e for k, e in registered().items() if k.startswith("01.")}
-    assert set(exercises) == {"01.silu_prime", "01.neuron_by_hand", "01.bias_through_point", "01.mse_step"}
-    for key, ex in exercises.items():
-        assert len(ex.hints) >= 2, key
-    first = {k: e.hints[0] for k, e in exercises.items()}
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
+def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
+    assert_feedback(key, answer, message, capsys)
+
+
+def test_every_checker_has_wrong_answers():
+    assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
+
+
+def test_stubs_count_as_not_attempted(capsys):
+    stubs = {"01.neuron_by_hand": (..., ..., ...), "01.silu_prime": NB.silu_prime,
+             "01.bias_through_point": NB.bias_through, "01.mse_step": NB.mse_step}
+    assert set(stubs) == set(SOLUTIONS)
+    assert_not_attempted(stubs, capsys)
+
+
+def test_first_hints_do_not_give_the_answer_away():
+    first = first_hints("01", SOLUTIONS)
     assert not any(s in first["01.neuron_by_hand"] for s in ("3.5", "0.35", "2·0.5"))
     assert "−w·p" not in first["01.bias_through_point"] and "np.dot" not in first["01.bias_through_point"]
     assert "sigmoid_prime" not in first["01.silu_prime"] and "σ'" not in first["01.silu_prime"]

@@ -7,8 +7,10 @@ give the right feedback."""
 import numpy as np
 import pytest
 import torch
+from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
 
 from helpers.checks import assert_close
+from helpers.exercises.solutions.nb02 import SOLUTIONS
 from tools.notebooks import notebook_defs
 
 NB = notebook_defs("02_perceptron.ipynb")
@@ -304,73 +306,70 @@ def _torch_epoch(X, y, w, b, lr):           # right numbers, but the exercise as
     return w.numpy(), float(b)
 
 
-def test_exercise_feedback(capsys):
-    from helpers.exercises import check
-    from helpers.exercises.solutions.nb02 import SOLUTIONS
+# Exercises: every reference solution passes, the notebook's stubs are not attempted, every plausible wrong
+# answer is rejected with its own message and a hint (tests/exercise_feedback.py: the form every notebook shares).
 
-    for key, answer in SOLUTIONS.items():
-        assert check(key, answer) is True, capsys.readouterr().out
-    capsys.readouterr()
+sol = SOLUTIONS["02.logic_gates"]
+WRONG = [
+    ("02.one_update", (1, (1.5, -1.0), 1.0), "z = 1 − 4 + 0.5"),
+    ("02.one_update", (0, (1.0, -2.0), 0.5), "must update"),
+    ("02.one_update", (0, (0.5, -3.0), 0.0), "wrong way"),
+    ("02.one_update", (0, (2.0, 0.0), 1.5), "lr·(y − ŷ)·x"),
+    ("02.one_update", (0, (1.5, -1.0), 0.5), "bias learns too"),
+    ("02.one_update", (0, (1.5, -1.0), 1.5), "b_new = 1.5"),
+    ("02.one_update", (0.5, (1.5, -1.0), 1.0), "0 or 1"),
+    ("02.one_update", (0, (1.5, -1.0, 0.0), 1.0), "shape (2,)"),
+    ("02.one_update", (0, "w", 1.0), "could not convert"),
+    ("02.one_update", (0, 1), "three things"),
+    ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -1.0)}, "AND with w = (1, 1), b = -1"),
+    ("02.logic_gates", {**sol, "NOR": ((1.0, 1.0), -0.5)}, "NOR"),
+    ("02.logic_gates", {**sol, "NAND": sol["AND"]}, "NAND"),
+    ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -2.5)}, "input(s) [(1, 1)]"),
+    ("02.logic_gates", {"AND": sol["AND"]}, "no entry for ['NAND', 'NOR']"),
+    ("02.logic_gates", {**sol, "NAND": ...}, "still empty: NAND"),
+    ("02.logic_gates", {**sol, "AND": (1.0, 1.0, -1.5)}, "pair (w, b)"),
+    ("02.logic_gates", {**sol, "AND": ((1.0, 1.0, 1.0), -1.5)}, "shape (2,)"),
+    ("02.logic_gates", [1, 2], "dict"),
+    ("02.sgd_epoch", _online(lambda z: np.where(z >= 0, 1.0, 0.0)), "perceptron's epoch"),
+    ("02.sgd_epoch", _batch_epoch, "starting weights"),
+    ("02.sgd_epoch", _online(_sigmoid, sign=-1.0), "wrong way"),
+    ("02.sgd_epoch", _online(_sigmoid, bias=False), "bias learns too"),
+    ("02.sgd_epoch", _online(lambda z: np.tanh(z)), "other weights than PyTorch's SGD"),
+    ("02.sgd_epoch", lambda X, y, w, b, lr: (w, b), "other weights"),
+    ("02.sgd_epoch", lambda X, y, w, b, lr: (np.append(w, b), b), "w's shape"),
+    ("02.sgd_epoch", lambda X, y, w, b, lr: w, "a pair (w_new, b_new)"),
+    ("02.sgd_epoch", _torch_epoch, "uses torch"),
+    ("02.count_updates", (1, 3), "FIRST epoch"),
+    ("02.count_updates", (3, 12), "does not mean more updates"),
+    ("02.count_updates", (4, 4), "not 4 updates"),
+    ("02.count_updates", (3, 2), "not 2 updates"),
+    ("02.count_updates", ("three", 3), "must be a number"),
+    ("02.count_updates", (3,), "two numbers"),
+]
 
-    sol = SOLUTIONS["02.logic_gates"]
-    wrong = [
-        ("02.one_update", (1, (1.5, -1.0), 1.0), "z = 1 − 4 + 0.5"),
-        ("02.one_update", (0, (1.0, -2.0), 0.5), "must update"),
-        ("02.one_update", (0, (0.5, -3.0), 0.0), "wrong way"),
-        ("02.one_update", (0, (2.0, 0.0), 1.5), "lr·(y − ŷ)·x"),
-        ("02.one_update", (0, (1.5, -1.0), 0.5), "bias learns too"),
-        ("02.one_update", (0, (1.5, -1.0), 1.5), "b_new = 1.5"),
-        ("02.one_update", (0.5, (1.5, -1.0), 1.0), "0 or 1"),
-        ("02.one_update", (0, (1.5, -1.0, 0.0), 1.0), "shape (2,)"),
-        ("02.one_update", (0, "w", 1.0), "could not convert"),
-        ("02.one_update", (0, 1), "three things"),
-        ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -1.0)}, "AND with w = (1, 1), b = -1"),
-        ("02.logic_gates", {**sol, "NOR": ((1.0, 1.0), -0.5)}, "NOR"),
-        ("02.logic_gates", {**sol, "NAND": sol["AND"]}, "NAND"),
-        ("02.logic_gates", {**sol, "AND": ((1.0, 1.0), -2.5)}, "input(s) [(1, 1)]"),
-        ("02.logic_gates", {"AND": sol["AND"]}, "no entry for ['NAND', 'NOR']"),
-        ("02.logic_gates", {**sol, "NAND": ...}, "still empty: NAND"),
-        ("02.logic_gates", {**sol, "AND": (1.0, 1.0, -1.5)}, "pair (w, b)"),
-        ("02.logic_gates", {**sol, "AND": ((1.0, 1.0, 1.0), -1.5)}, "shape (2,)"),
-        ("02.logic_gates", [1, 2], "dict"),
-        ("02.sgd_epoch", _online(lambda z: np.where(z >= 0, 1.0, 0.0)), "perceptron's epoch"),
-        ("02.sgd_epoch", _batch_epoch, "starting weights"),
-        ("02.sgd_epoch", _online(_sigmoid, sign=-1.0), "wrong way"),
-        ("02.sgd_epoch", _online(_sigmoid, bias=False), "bias learns too"),
-        ("02.sgd_epoch", _online(lambda z: np.tanh(z)), "other weights than PyTorch's SGD"),
-        ("02.sgd_epoch", lambda X, y, w, b, lr: (w, b), "other weights"),
-        ("02.sgd_epoch", lambda X, y, w, b, lr: (np.append(w, b), b), "w's shape"),
-        ("02.sgd_epoch", lambda X, y, w, b, lr: w, "a pair (w_new, b_new)"),
-        ("02.sgd_epoch", _torch_epoch, "uses torch"),
-        ("02.count_updates", (1, 3), "FIRST epoch"),
-        ("02.count_updates", (3, 12), "does not mean more updates"),
-        ("02.count_updates", (4, 4), "not 4 updates"),
-        ("02.count_updates", (3, 2), "not 2 updates"),
-        ("02.count_updates", ("three", 3), "must be a number"),
-        ("02.count_updates", (3,), "two numbers"),
-    ]
-    for key, answer, message in wrong:
-        assert check(key, answer) is False, f"{key} accepted a wrong answer: {answer!r}"
-        out = capsys.readouterr().out
-        assert "✗" in out and message in out and "Hint" in out, f"{key} with {answer!r}: {out}"
 
+def test_reference_solutions_pass(capsys):
+    assert_solutions_pass(SOLUTIONS, capsys)
+
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
+def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
+    assert_feedback(key, answer, message, capsys)
+
+
+def test_every_checker_has_wrong_answers():
+    assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
+
+
+def test_stubs_count_as_not_attempted(capsys):
     stubs = {"02.one_update": (..., ..., ...), "02.logic_gates": {"AND": ..., "NAND": ..., "NOR": ...},
              "02.sgd_epoch": NB.sgd_epoch, "02.count_updates": (..., ...)}
     assert set(stubs) == set(SOLUTIONS)
-    for key, stub in stubs.items():      # the notebook's stubs count as "not attempted"
-        assert check(key, stub) is False
-        assert "not attempted yet" in capsys.readouterr().out
+    assert_not_attempted(stubs, capsys)
 
 
-def test_hints_are_staged_and_the_first_gives_nothing_away():
-    from helpers.exercises import load_all, registered
-
-    load_all()
-    exercises = {k: e for k, e in registered().items() if k.startswith("02.")}
-    assert set(exercises) == {"02.one_update", "02.logic_gates", "02.sgd_epoch", "02.count_updates"}
-    for key, ex in exercises.items():
-        assert len(ex.hints) >= 2, key
-    first = {k: e.hints[0] for k, e in exercises.items()}
+def test_first_hints_do_not_give_the_answer_away():
+    first = first_hints("02", SOLUTIONS)
     assert not any(s in first["02.one_update"] for s in ("−2.5", "1.5", "ŷ = 0", "η = 0.5"))
     assert not any(s in first["02.logic_gates"] for s in ("1.5", "−1.5", "0.5"))
     assert "for x_n" not in first["02.sgd_epoch"] and "η(y" not in first["02.sgd_epoch"]

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
 from torch import nn
 
 from helpers.checks import assert_close
+from helpers.exercises.solutions.nb03 import SOLUTIONS
 from tools.notebooks import notebook_defs
 
 NB = notebook_defs("03_feedforward.ipynb")
@@ -275,76 +277,72 @@ def _grad_with_autograd(H, W, b, y):     # right numbers, but the exercise asks 
     return W_t.grad.numpy(), b_t.grad.numpy()
 
 
-def test_exercise_feedback(capsys):
-    from helpers.exercises import check
-    from helpers.exercises.solutions.nb03 import SOLUTIONS
+# Exercises: every reference solution passes, the notebook's stubs are not attempted, every plausible wrong
+# answer is rejected with its own message and a hint (tests/exercise_feedback.py: the form every notebook shares).
 
-    for key, answer in SOLUTIONS.items():
-        assert check(key, answer) is True, capsys.readouterr().out
-    capsys.readouterr()
+W1, b1, W2, b2 = SOLUTIONS["03.xnor"]
+WRONG = [
+    ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])], "returned 1 shapes"),
+    ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])] + [s for a, b in zip(sizes, sizes[1:], strict=False)
+                                                             for s in [(a, b), (1, b), (N, b)]], "bias is 1-D"),
+    ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])] + [s for a, b in zip(sizes, sizes[1:], strict=False)
+                                                             for s in [(b, a), (b,), (N, b)]], "W1 should be"),
+    ("03.forward_shapes", lambda N, sizes: [(sizes[0], N)] + [s for a, b in zip(sizes, sizes[1:], strict=False)
+                                                             for s in [(a, b), (b,), (b, N)]], "X should be"),
+    ("03.forward_shapes", lambda N, sizes: [None], "list of shape tuples"),
+    ("03.softmax", _softmax_naive, "np.exp overflows"),
+    ("03.softmax", _softmax_in_place, "changed Z in place"),
+    ("03.softmax", _softmax_columns, "normalise each ROW"),
+    ("03.softmax", lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "do not sum to 1"),
+    ("03.softmax", lambda Z: Z[:, :1], "you returned shape"),
+    ("03.softmax", lambda Z: np.full(Z.shape, 1.0 / Z.shape[1]), "wrong probabilities"),
+    ("03.softmax", lambda Z: torch.softmax(torch.tensor(Z), dim=1).numpy(), "uses softmax"),
+    ("03.softmax", lambda Z: NB.softmax(Z), "uses softmax"),
+    ("03.xnor", (W1, b1, W2, b2 + 1.0), "XNOR is [1 0 0 1]"),
+    ("03.xnor", (-W1, -b1, W2, b2), "hidden units give"),
+    ("03.xnor", (W1, b1, W2.ravel(), b2), "W2 must have shape (2, 1)"),
+    ("03.xnor", (W1.T[:1], b1, W2, b2), "W1 must have shape (2, 2)"),
+    ("03.xnor", (W1, b1, W2), "four arrays"),
+    ("03.collapse", _collapse_sum_biases, "W is right but b is not"),
+    ("03.collapse", lambda params: (params[0][0], params[0][1]), "should be"),
+    ("03.collapse", lambda params: params[0][0], "pair (W, b)"),
+    ("03.collapse", lambda params: (np.eye(params[0][0].shape[0], params[-1][0].shape[1]),
+                                    np.zeros(params[-1][0].shape[1])), "differs from the stacked layers"),
+    ("03.output_layer_grad", _grad(onehot=False), "leaves out the true class"),
+    ("03.output_layer_grad", _grad(sign=-1.0), "wrong sign"),
+    ("03.output_layer_grad", _grad(mean=False), "MEAN"),
+    ("03.output_layer_grad", _grad(db_mean=True), "not the mean"),
+    ("03.output_layer_grad", _grad(transpose=True), "transpose it"),
+    ("03.output_layer_grad", lambda H, W, b, y: (H.T @ H @ W, b), "not Hᵀ ∂CE/∂Z"),
+    ("03.output_layer_grad", lambda H, W, b, y: (_grad()(H, W, b, y)[0], 0 * b), "db is not"),
+    ("03.output_layer_grad", lambda H, W, b, y: (W, b[:1]), "db must have b's shape"),
+    ("03.output_layer_grad", lambda H, W, b, y: W, "a pair (dW, db)"),
+    ("03.output_layer_grad", _grad_with_autograd, "uses torch"),
+]
 
-    W1, b1, W2, b2 = SOLUTIONS["03.xnor"]
-    wrong = [
-        ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])], "returned 1 shapes"),
-        ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])] + [s for a, b in zip(sizes, sizes[1:], strict=False)
-                                                                 for s in [(a, b), (1, b), (N, b)]], "bias is 1-D"),
-        ("03.forward_shapes", lambda N, sizes: [(N, sizes[0])] + [s for a, b in zip(sizes, sizes[1:], strict=False)
-                                                                 for s in [(b, a), (b,), (N, b)]], "W1 should be"),
-        ("03.forward_shapes", lambda N, sizes: [(sizes[0], N)] + [s for a, b in zip(sizes, sizes[1:], strict=False)
-                                                                 for s in [(a, b), (b,), (b, N)]], "X should be"),
-        ("03.forward_shapes", lambda N, sizes: [None], "list of shape tuples"),
-        ("03.softmax", _softmax_naive, "np.exp overflows"),
-        ("03.softmax", _softmax_in_place, "changed Z in place"),
-        ("03.softmax", _softmax_columns, "normalise each ROW"),
-        ("03.softmax", lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "do not sum to 1"),
-        ("03.softmax", lambda Z: Z[:, :1], "you returned shape"),
-        ("03.softmax", lambda Z: np.full(Z.shape, 1.0 / Z.shape[1]), "wrong probabilities"),
-        ("03.softmax", lambda Z: torch.softmax(torch.tensor(Z), dim=1).numpy(), "uses softmax"),
-        ("03.softmax", lambda Z: NB.softmax(Z), "uses softmax"),
-        ("03.xnor", (W1, b1, W2, b2 + 1.0), "XNOR is [1 0 0 1]"),
-        ("03.xnor", (-W1, -b1, W2, b2), "hidden units give"),
-        ("03.xnor", (W1, b1, W2.ravel(), b2), "W2 must have shape (2, 1)"),
-        ("03.xnor", (W1.T[:1], b1, W2, b2), "W1 must have shape (2, 2)"),
-        ("03.xnor", (W1, b1, W2), "four arrays"),
-        ("03.collapse", _collapse_sum_biases, "W is right but b is not"),
-        ("03.collapse", lambda params: (params[0][0], params[0][1]), "should be"),
-        ("03.collapse", lambda params: params[0][0], "pair (W, b)"),
-        ("03.collapse", lambda params: (np.eye(params[0][0].shape[0], params[-1][0].shape[1]),
-                                        np.zeros(params[-1][0].shape[1])), "differs from the stacked layers"),
-        ("03.output_layer_grad", _grad(onehot=False), "leaves out the true class"),
-        ("03.output_layer_grad", _grad(sign=-1.0), "wrong sign"),
-        ("03.output_layer_grad", _grad(mean=False), "MEAN"),
-        ("03.output_layer_grad", _grad(db_mean=True), "not the mean"),
-        ("03.output_layer_grad", _grad(transpose=True), "transpose it"),
-        ("03.output_layer_grad", lambda H, W, b, y: (H.T @ H @ W, b), "not Hᵀ ∂CE/∂Z"),
-        ("03.output_layer_grad", lambda H, W, b, y: (_grad()(H, W, b, y)[0], 0 * b), "db is not"),
-        ("03.output_layer_grad", lambda H, W, b, y: (W, b[:1]), "db must have b's shape"),
-        ("03.output_layer_grad", lambda H, W, b, y: W, "a pair (dW, db)"),
-        ("03.output_layer_grad", _grad_with_autograd, "uses torch"),
-    ]
-    for key, answer, message in wrong:
-        assert check(key, answer) is False, f"{key} accepted a wrong answer: {answer!r}"
-        out = capsys.readouterr().out
-        assert "✗" in out and message in out and "Hint" in out, f"{key} with {answer!r}: {out}"
 
-    stubs = {"03.forward_shapes": NB.forward_shapes, "03.softmax": NB.my_softmax,
-             "03.xnor": (..., ..., ..., ...), "03.collapse": NB.collapse,
-             "03.output_layer_grad": NB.output_layer_grad}
+def test_reference_solutions_pass(capsys):
+    assert_solutions_pass(SOLUTIONS, capsys)
+
+
+@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
+def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
+    assert_feedback(key, answer, message, capsys)
+
+
+def test_every_checker_has_wrong_answers():
+    assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
+
+
+def test_stubs_count_as_not_attempted(capsys):
+    stubs = {"03.forward_shapes": NB.forward_shapes, "03.softmax": NB.my_softmax, "03.xnor": (..., ..., ..., ...),
+             "03.collapse": NB.collapse, "03.output_layer_grad": NB.output_layer_grad}
     assert set(stubs) == set(SOLUTIONS)
-    for key, stub in stubs.items():      # the notebook's stubs count as "not attempted"
-        assert check(key, stub) is False
-        assert "not attempted yet" in capsys.readouterr().out
+    assert_not_attempted(stubs, capsys)
 
 
-def test_hints_are_staged_and_the_first_gives_nothing_away():
-    from helpers.exercises import load_all, registered
-
-    load_all()
-    exercises = {k: e for k, e in registered().items() if k.startswith("03.")}
-    assert set(exercises) == {"03.forward_shapes", "03.softmax", "03.xnor", "03.collapse", "03.output_layer_grad"}
-    for key, ex in exercises.items():
-        assert len(ex.hints) >= 2, key
-    first = {k: e.hints[0] for k, e in exercises.items()}
+def test_first_hints_do_not_give_the_answer_away():
+    first = first_hints("03", SOLUTIONS)
     assert not any(s in first["03.softmax"] for s in ("largest", ".max(", "keepdims"))
     assert not any(s in first["03.xnor"] for s in ("1.5", "0.5", "−1"))
     assert "np.eye" not in first["03.collapse"] and "W Wl" not in first["03.collapse"]

@@ -8,6 +8,7 @@ solution passes and plausible wrong answers are rejected with a hint."""
 import numpy as np
 import pytest
 import torch
+from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
 
 import helpers.scratch.layers
 import helpers.scratch.layers as L
@@ -142,10 +143,10 @@ def test_stubs_count_as_not_attempted(capsys):
         def __sub__(self, other):
             ...
 
-    for key, answer in [("04.hand_backward", {"a": ..., "b": ..., "c": ...}), ("04.leaky_relu_backward", stub),
-                        ("04.max_lr", ...), ("04.value_sub", StubValue), ("04.train_step", stub)]:
-        assert check(key, answer) is False
-        assert "not attempted yet" in capsys.readouterr().out
+    stubs = {"04.hand_backward": {"a": ..., "b": ..., "c": ...}, "04.leaky_relu_backward": stub, "04.max_lr": ...,
+             "04.value_sub": StubValue, "04.train_step": stub}
+    assert set(stubs) == set(SOLUTIONS)
+    assert_not_attempted(stubs, capsys)
 
 
 class _LeafNeg(L.Value):  # -a as a NEW leaf: right value, but backward cannot reach a
@@ -239,9 +240,7 @@ WRONG = [
 
 @pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
 def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
-    assert check(key, answer) is False
-    out = capsys.readouterr().out
-    assert "✗ Exercise" in out and message in out and "Hint (" in out, out
+    assert_feedback(key, answer, message, capsys)
 
 
 def test_every_checker_has_wrong_answers():
@@ -382,3 +381,16 @@ def test_clip_gradients_equals_torch_clip_grad_norm(nb, scale, max_norm):
         assert np.allclose(g / np.linalg.norm(g), b / np.linalg.norm(b))  # the direction is kept
     joint = np.sqrt(sum(np.sum(g * g) for g in grads))
     assert joint <= max_norm * (1 + 1e-9) and (norm > max_norm or np.allclose(joint, norm))
+
+
+def test_reference_solutions_pass(capsys):
+    assert_solutions_pass(SOLUTIONS, capsys)
+
+
+def test_first_hints_do_not_give_the_answer_away():
+    firsts = first_hints("04", SOLUTIONS)
+    assert not any(s in firsts["04.hand_backward"] for s in ("-7", "−7", "9", "3."))
+    assert "0.01" not in firsts["04.leaky_relu_backward"] and "np.where" not in firsts["04.leaky_relu_backward"]
+    assert "0.5" not in firsts["04.max_lr"] and "2/" not in firsts["04.max_lr"]
+    assert "* -1" not in firsts["04.value_sub"] and "__neg__" not in firsts["04.value_sub"]
+    assert "@" not in firsts["04.train_step"] and ".T" not in firsts["04.train_step"]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
 
 import helpers.scratch.conv
-from helpers.exercises import check
 from helpers.exercises.nb05 import POOL_EXERCISE
 from helpers.exercises.solutions.nb05 import SOLUTIONS, conv_weight_grads
 from helpers.widgets import render, slider
@@ -127,10 +127,10 @@ def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here
 
-    for key, answer in [("05.unvisited_rows", stub), ("05.vertical_edge", ...), ("05.dense_params", stub),
-                        ("05.max_pool_by_hand", ...), ("05.receptive_field", ...), ("05.conv_weight_grads", stub)]:
-        assert check(key, answer) is False
-        assert "not attempted yet" in capsys.readouterr().out
+    stubs = {"05.unvisited_rows": stub, "05.vertical_edge": ..., "05.dense_params": stub, "05.max_pool_by_hand": ...,
+             "05.receptive_field": ..., "05.conv_weight_grads": stub}
+    assert set(stubs) == set(SOLUTIONS)
+    assert_not_attempted(stubs, capsys)
 
 
 def _unvisited_via_helper(H, K, P, S):
@@ -196,9 +196,7 @@ WRONG = [
 @pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
 def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
     for _ in range(3 if key in ("05.unvisited_rows", "05.conv_weight_grads") else 1):  # fresh random inputs
-        assert check(key, answer) is False
-        out = capsys.readouterr().out
-        assert "✗ Exercise" in out and message in out and "Hint (" in out, out
+        assert_feedback(key, answer, message, capsys)
 
 
 def test_every_checker_has_wrong_answers():
@@ -212,3 +210,16 @@ def test_receptive_field_formula_and_its_measurement(nb, layers, expected):
     seen = nb.gradient_footprint(layers, size=31) > 0
     if all(k % 2 for k, _ in layers):  # odd kernels with 'same' padding: the measured square is centred, width r
         assert int(seen.any(axis=0).sum()) == int(seen.any(axis=1).sum()) == expected
+
+
+def test_reference_solutions_pass(capsys):
+    assert_solutions_pass(SOLUTIONS, capsys)
+
+
+def test_first_hints_do_not_give_the_answer_away():
+    firsts = first_hints("05", SOLUTIONS)
+    assert "-2" not in firsts["05.vertical_edge"] and "Sobel" not in firsts["05.vertical_edge"]
+    assert not any(s in firsts["05.max_pool_by_hand"] for s in ("5", "8", "7", "9"))
+    assert "8" not in firsts["05.receptive_field"]
+    assert "einsum" not in firsts["05.conv_weight_grads"] and "sum(axis" not in firsts["05.conv_weight_grads"]
+    assert "//" not in firsts["05.unvisited_rows"] and "%" not in firsts["05.unvisited_rows"]

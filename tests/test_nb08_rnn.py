@@ -151,8 +151,17 @@ def test_gradient_norm_widget_draws_every_setting():
 
     rng = np.random.default_rng(0)
     NB.draw_gradient_norms.__globals__["grad_norms"] = {r: np.exp(rng.normal(size=60)) * r for r in NB.RADII}
-    results = sweep(NB.draw_gradient_norms, {"radius": slider("radius", 1.0, 0.5, 2.5, step=0.1)}, figsize=(6.5, 4))
-    assert len(results) == 2
+    sweep(NB.draw_gradient_norms, {"radius": slider("radius", 1.0, 0.5, 2.5, step=0.1)}, figsize=(6.5, 4))
+    import matplotlib.pyplot as plt
+
+    for radius in (0.5, 1.23, 2.5):  # the thick line is the run at the radius nearest the slider's
+        fig, ax = plt.subplots()
+        NB.draw_gradient_norms(ax, radius)
+        nearest = NB.RADII[np.argmin(np.abs(NB.RADII - radius))]
+        chosen = ax.get_lines()[-1]
+        np.testing.assert_array_equal(chosen.get_ydata(), NB.draw_gradient_norms.__globals__["grad_norms"][nearest])
+        assert f"radius {nearest:.1f}" in ax.get_title()
+        plt.close(fig)
 
 
 def test_stubs_count_as_not_attempted(capsys):

@@ -53,8 +53,11 @@ def test_saturation_grows_without_the_scale_and_not_with_it():
 
 def test_temperature_slider_changes_the_figure_and_ends_sensibly():
     NB.draw_temperature.__globals__["temp_scores"] = np.random.default_rng(0).normal(size=8)
-    figures = sweep(NB.draw_temperature, {"scale": slider("scale", 1.0, 0.0, 8.0, step=0.25)}, figsize=(7, 4))
-    assert len(figures) == 2  # both ends draw, and differently (sweep checks that)
+    texts = sweep(NB.draw_temperature, {"scale": slider("scale", 1.0, 0.0, 8.0, step=0.25)}, figsize=(7, 4))
+    # scale 0: every key gets the same weight 1/8; scale 8: one key takes almost all of it
+    assert texts[("scale", 0.0)] == "largest weight 0.12, smallest 0.125"
+    largest = float(texts[("scale", 8.0)].split("largest weight ")[1].split(",")[0])
+    assert largest > 0.9
 
 
 # ---------------------------------------------------------------------------------------------------------------
