@@ -2,7 +2,7 @@
 control with no effect, a JavaScript error, a warning or stderr at a slider end, a control that is created
 but never shown). Apart from its one fault each works, so it must fail for that fault alone.
 
-They are written into the folder JupyterLab serves (``tests/test_browser.py`` calls ``write_fixtures``),
+They are written into the folder JupyterLab serves (``tests/lab_driver.py`` calls ``write_fixtures``),
 never into the repository, so nbval never collects them as course notebooks. Each runs in seconds: no
 torch, one small figure. ``expect``: every pattern must match a reported problem, and every reported
 problem must match a pattern.
