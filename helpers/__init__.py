@@ -9,15 +9,18 @@
 - ``helpers.plots``     every figure of the course: curves, decision boundaries, image grids, heatmaps...
 - ``helpers.progress``  a progress bar and a training log that plots its loss curve
 - ``helpers.widgets``   sliders that redraw one figure in place (ipywidgets 7.7 and 8.x)
+- ``helpers.sweep``     every control tried at both ends: ``check_controls(ui)`` ends each widget cell
 - ``helpers.exercises`` automatic feedback for the exercises (solutions live in ``exercises/solutions``)
 - ``helpers.models``    the PyTorch models behind the shipped checkpoints (taught in 05, 10, 12 and 13, trained by
                         ``data/checkpoints.py``), so a checkpoint always fits its notebook's model
 - ``helpers.parallel``  13: one data-parallel training step with ``torch.distributed`` (gloo) and DDP
+- ``helpers.training``  training recipes (a recipe dataclass, one train loop per model family): 13's GPT
 
 **The from-scratch NumPy library** the notebooks grow one topic at a time, ``helpers.scratch``: each
 module is taught verbatim in its notebook (a test guards it) and imported by the notebooks after it.
 
-- ``helpers.scratch.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD; the Value engine
+- ``helpers.scratch.engine``    04: the scalar autograd engine (``Value``), one rule per operation
+- ``helpers.scratch.layers``    04: Linear, ReLU/Sigmoid/Tanh, Sequential, softmax cross-entropy, SGD
 - ``helpers.scratch.conv``      05: conv2d and pooling, forward and backward; Conv2d/MaxPool2d/AvgPool2d layers
 - ``helpers.scratch.deconv``    07: transposed convolution (three ways), upsampling; ConvTranspose2d/Upsample layers
 - ``helpers.scratch.rnn``       08: the RNN cell and sequence, forward and backpropagation through time

@@ -10,6 +10,7 @@ import pytest
 import torch
 from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
 
+import helpers.scratch.engine
 import helpers.scratch.layers
 import helpers.scratch.layers as L
 import helpers.scratch.optim
@@ -19,7 +20,7 @@ from helpers.widgets import render
 from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "04_backprop.ipynb"
-TAUGHT = ["Value", "_check_float_array", "_check_dY", "linear_forward", "linear_backward", "relu",
+TAUGHT = ["_check_float_array", "_check_dY", "linear_forward", "linear_backward", "relu",
           "relu_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "log_softmax", "softmax",
           "softmax_cross_entropy", "Linear", "ReLU", "Sigmoid", "Tanh", "Flatten", "Sequential", "SGD"]
 
@@ -31,7 +32,12 @@ def nb():
 
 def test_notebook_teaches_the_same_code_as_helpers_layers():
     assert_same_source(NOTEBOOK, helpers.scratch.layers, TAUGHT)
-    assert set(helpers.scratch.layers.__all__) <= set(TAUGHT), "every exported name must be taught in the notebook"
+    assert set(helpers.scratch.layers.__all__) <= {*TAUGHT, "Value"}, "every exported name is taught in the notebook"
+
+
+def test_notebook_teaches_the_engine_as_helpers_engine_has_it():
+    assert_same_source(NOTEBOOK, helpers.scratch.engine, ["Value"])  # its own file, as micrograd's engine.py
+    assert helpers.scratch.engine.__all__ == ["Value"] and helpers.scratch.layers.Value is helpers.scratch.engine.Value
 
 
 def test_notebook_teaches_adam_as_helpers_optim_has_it():
