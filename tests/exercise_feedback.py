@@ -4,6 +4,8 @@ hints (one per exercise, at least two stages each) are read in one place."""
 
 import importlib
 
+import pytest
+
 from helpers.exercises import check, registered
 
 
@@ -36,3 +38,27 @@ def first_hints(notebook, solutions):
     assert set(exercises) == set(solutions)
     assert all(len(ex.hints) >= 2 for ex in exercises.values()), "every exercise's hints come in stages"
     return {k: ex.hints[0] for k, ex in exercises.items()}
+
+
+def exercise_tests(solutions, wrong):
+    """The three tests every notebook's exercises get, for a test module to bind at its top level:
+
+        (test_reference_solutions_pass, test_wrong_answers_are_rejected_with_a_hint,
+         test_every_checker_has_wrong_answers) = exercise_tests(SOLUTIONS, WRONG)
+
+    solutions: {key: reference answer}; wrong: [(key, wrong answer, what the message must say)], at least one for
+    every exercise."""
+
+    def test_reference_solutions_pass(capsys):
+        assert_solutions_pass(solutions, capsys)
+
+    @pytest.mark.parametrize("key,answer,message", wrong, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(wrong)])
+    def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
+        assert_feedback(key, answer, message, capsys)
+
+    def test_every_checker_has_wrong_answers():
+        assert {k for k, _, _ in wrong} == set(solutions)
+
+    return (test_reference_solutions_pass, test_wrong_answers_are_rejected_with_a_hint,
+            test_every_checker_has_wrong_answers)
+

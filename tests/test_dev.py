@@ -127,6 +127,7 @@ def test_url_probe_answers_fast_both_ways():
     assert time.monotonic() - start < 10
 
 
+@pytest.mark.slow
 def test_lab_starts_headless_and_serves_the_notebooks(tmp_path):
     """`python3 dev.py lab` on the existing .venv, as the user running the tests (root in CI): JupyterLab
     must answer with the notebook list. Bounded: ~180 s at most (pip checks the venv first), then the whole

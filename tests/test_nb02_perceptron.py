@@ -7,7 +7,7 @@ give the right feedback."""
 import numpy as np
 import pytest
 import torch
-from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
+from exercise_feedback import assert_not_attempted, exercise_tests, first_hints
 
 from helpers.checks import assert_close
 from helpers.exercises.solutions.nb02 import SOLUTIONS
@@ -348,17 +348,8 @@ WRONG = [
 ]
 
 
-def test_reference_solutions_pass(capsys):
-    assert_solutions_pass(SOLUTIONS, capsys)
-
-
-@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
-def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
-    assert_feedback(key, answer, message, capsys)
-
-
-def test_every_checker_has_wrong_answers():
-    assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
+(test_reference_solutions_pass, test_wrong_answers_are_rejected_with_a_hint,
+ test_every_checker_has_wrong_answers) = exercise_tests(SOLUTIONS, WRONG)
 
 
 def test_stubs_count_as_not_attempted(capsys):

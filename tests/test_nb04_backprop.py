@@ -8,7 +8,7 @@ solution passes and plausible wrong answers are rejected with a hint."""
 import numpy as np
 import pytest
 import torch
-from exercise_feedback import assert_feedback, assert_not_attempted, assert_solutions_pass, first_hints
+from exercise_feedback import assert_not_attempted, exercise_tests, first_hints
 
 import helpers.scratch.engine
 import helpers.scratch.layers
@@ -244,13 +244,8 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(WRONG)])
-def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
-    assert_feedback(key, answer, message, capsys)
-
-
-def test_every_checker_has_wrong_answers():
-    assert {k for k, _, _ in WRONG} == set(SOLUTIONS)
+(test_reference_solutions_pass, test_wrong_answers_are_rejected_with_a_hint,
+ test_every_checker_has_wrong_answers) = exercise_tests(SOLUTIONS, WRONG)
 
 
 def test_train_step_catches_a_gradient_n_times_too_large(capsys):
@@ -387,10 +382,6 @@ def test_clip_gradients_equals_torch_clip_grad_norm(nb, scale, max_norm):
         assert np.allclose(g / np.linalg.norm(g), b / np.linalg.norm(b))  # the direction is kept
     joint = np.sqrt(sum(np.sum(g * g) for g in grads))
     assert joint <= max_norm * (1 + 1e-9) and (norm > max_norm or np.allclose(joint, norm))
-
-
-def test_reference_solutions_pass(capsys):
-    assert_solutions_pass(SOLUTIONS, capsys)
 
 
 def test_first_hints_do_not_give_the_answer_away():
