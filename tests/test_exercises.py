@@ -49,7 +49,7 @@ def test_feedback_lines(capsys):
 
 
 def test_hints_are_staged_and_can_be_asked_for(capsys):
-    ex._WRONG_TRIES.pop("99.staged", None)
+    ex.WRONG_TRIES.pop("99.staged", None)
     stages = []
     for _ in range(4):
         assert ex.check("99.staged", lambda z: z + 1) is False

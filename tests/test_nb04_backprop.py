@@ -20,7 +20,7 @@ from helpers.widgets import render
 from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "04_backprop.ipynb"
-TAUGHT = ["_check_float_array", "_check_dY", "linear_forward", "linear_backward", "relu",
+TAUGHT = ["check_float_input", "check_dY", "linear_forward", "linear_backward", "relu",
           "relu_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "log_softmax", "softmax",
           "softmax_cross_entropy", "Linear", "ReLU", "Sigmoid", "Tanh", "Flatten", "Sequential", "SGD"]
 

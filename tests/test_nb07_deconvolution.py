@@ -17,7 +17,7 @@ from helpers.widgets import render
 from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "07_deconvolution.ipynb"
-TAUGHT = ["_check_scale", "upsample_nearest", "bilinear_matrix", "upsample_bilinear", "_check_conv_transpose",
+TAUGHT = ["check_scale", "upsample_nearest", "bilinear_matrix", "upsample_bilinear", "_check_conv_transpose",
           "conv_transpose_output_size", "conv_transpose2d_loop", "conv_transpose2d", "conv_matrix",
           "conv_transpose2d_via_gradient", "conv_transpose2d_backward", "ConvTranspose2d", "Upsample"]
 NB = notebook_defs(NOTEBOOK)

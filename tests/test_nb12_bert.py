@@ -37,8 +37,8 @@ def test_notebook_teaches_exactly_the_helpers_code():
 def test_the_constants_and_patterns_are_the_helpers():
     for name in CONSTANTS:
         assert getattr(NB, name) == getattr(bert_lib, name), name
-    assert NB._WORD.pattern == bert_lib._WORD.pattern and NB._SPEAKER.pattern == bert_lib._SPEAKER.pattern
-    assert NB._GELU_C == gelu_lib._GELU_C
+    assert NB.WORD.pattern == bert_lib.WORD.pattern and NB.SPEAKER.pattern == bert_lib.SPEAKER.pattern
+    assert NB.GELU_C == gelu_lib.GELU_C
     assert NB.gelu is gelu_lib.gelu and NB.encoder_layer.__module__ == "helpers.scratch.attention"
 
 

@@ -26,15 +26,15 @@ NOTEBOOK = "13_gpt.ipynb"
 NB = notebook_defs(NOTEBOOK)
 _CHARS = sorted(set(data.load("shakespeare")))
 NB.encode.__globals__.update(chars=_CHARS, char_id={c: i for i, c in enumerate(_CHARS)})  # as the notebook sets them
-TAUGHT = ["gpt_block_weights", "_n_layers", "gpt_forward", "next_token_loss", "gpt_backward", "gpt_decode",
+TAUGHT = ["gpt_block_weights", "count_layers", "gpt_forward", "next_token_loss", "gpt_backward", "gpt_decode",
           "top_k_filter", "next_token_probs", "generate", "gpt_parameter_count"]
 
 
 def test_notebook_teaches_exactly_the_helpers_code():
     assert_same_source(NOTEBOOK, gpt_lib, TAUGHT)
     assert_same_source(NOTEBOOK, models.gpt, ["Conv1D", "GPTBlock", "GPT"])
-    assert set(TAUGHT) | {"top_p_filter"} >= set(gpt_lib.__all__)  # all of the library, top-p is exercise 2
-    assert NB._BLOCK == gpt_lib._BLOCK and NB.top_p_filter is gpt_lib.top_p_filter
+    assert set(TAUGHT) | {"top_p_filter", "BLOCK_PREFIX"} >= set(gpt_lib.__all__)  # all of it; top-p is exercise 2
+    assert NB.BLOCK_PREFIX == gpt_lib.BLOCK_PREFIX and NB.top_p_filter is gpt_lib.top_p_filter
 
 
 def test_the_split_and_the_checkpoint_config_are_the_recipes():

@@ -42,7 +42,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["exercise", "check", "hint", "NotAttempted", "registered", "load_all", "number_answer", "tuple_answer",
-           "dict_answer", "array_answer", "names_used", "forbid"]
+           "dict_answer", "array_answer", "names_used", "forbid", "WRONG_TRIES"]
 
 
 class NotAttempted(Exception):
@@ -57,7 +57,7 @@ class Exercise:
 
 
 _REGISTRY: dict = {}
-_WRONG_TRIES: dict = {}  # key -> wrong answers so far in this kernel (picks the hint stage)
+WRONG_TRIES: dict = {}  # key -> wrong answers so far in this kernel (picks the hint stage; clear it to start over)
 _LAST_CHECKED: list = []  # the key checked last, for hint(level)
 
 
@@ -105,7 +105,7 @@ def hint(key_or_stage=None, stage=None) -> None:
     if not ex.hints:
         print(f"Exercise {key} has no hints.")
         return
-    stage = stage if stage is not None else _WRONG_TRIES.get(key, 0) + 1
+    stage = stage if stage is not None else WRONG_TRIES.get(key, 0) + 1
     print(f"Exercise {key}:" + _hint_line(ex, stage))
 
 
@@ -262,8 +262,8 @@ def check(key: str, answer) -> bool:
         print(f"◻ Exercise {key}: not attempted yet. Fill in your answer and run this cell again.")
         return False
     except Exception as e:
-        _WRONG_TRIES[key] = _WRONG_TRIES.get(key, 0) + 1
-        stage = _hint_line(ex, _WRONG_TRIES[key])
+        WRONG_TRIES[key] = WRONG_TRIES.get(key, 0) + 1
+        stage = _hint_line(ex, WRONG_TRIES[key])
         if isinstance(e, AssertionError):
             print(f"✗ Exercise {key}: not quite. {e}".rstrip() + stage)
         else:  # the student's code crashed: show why, kindly

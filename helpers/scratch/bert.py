@@ -26,13 +26,13 @@ SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 PAD, UNK, CLS, SEP, MASK = range(5)  # their ids: the first five of every vocabulary here
 IGNORE = -100  # the label of a position that is not predicted (PyTorch's cross_entropy ignore_index)
 
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*|[^\sa-z]")
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)*|[^\sa-z]")
 
 
 def words(text):
     """Lower-case word tokens: runs of letters (with inner apostrophes: "o'er", "'tis" -> "tis") and single
     punctuation marks. "Wherefore art thou, Romeo?" -> ['wherefore', 'art', 'thou', ',', 'romeo', '?']."""
-    return _WORD.findall(text.lower())
+    return WORD.findall(text.lower())
 
 
 def build_vocab(token_lists, size):
@@ -72,7 +72,7 @@ def wordpiece(word, vocab):
     return pieces
 
 
-_SPEAKER = re.compile(r"[A-Z][A-Za-z ]*\.|[A-Z][A-Z ]+")  # "Ham." in most plays, "HAMLET" in some
+SPEAKER = re.compile(r"[A-Z][A-Za-z ]*\.|[A-Z][A-Z ]+")  # "Ham." in most plays, "HAMLET" in some
 
 
 def play_speeches(text):
@@ -84,7 +84,7 @@ def play_speeches(text):
         for block in play.split("\n\n"):
             head, *lines = block.strip("\n").split("\n")
             lines = [line.strip() for line in lines if line.strip() and not line.strip().startswith("[")]
-            if lines and _SPEAKER.fullmatch(head.strip()):
+            if lines and SPEAKER.fullmatch(head.strip()):
                 speeches.append(lines)
         plays[play.split("\n", 1)[0].strip()] = speeches
     return plays

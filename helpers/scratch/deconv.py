@@ -32,12 +32,9 @@ import numpy as np
 from helpers.scratch.conv import conv2d, conv2d_backward
 from helpers.scratch.validate import check_images, check_layer, pair
 
-__all__ = [
-    "conv_transpose_output_size", "conv_transpose2d_loop", "conv_transpose2d", "conv_matrix",
-    "conv_transpose2d_via_gradient", "conv_transpose2d_backward",
-    "upsample_nearest", "bilinear_matrix", "upsample_bilinear",
-    "ConvTranspose2d", "Upsample",
-]
+__all__ = ["conv_transpose_output_size", "conv_transpose2d_loop", "conv_transpose2d", "conv_matrix",
+           "conv_transpose2d_via_gradient", "conv_transpose2d_backward", "upsample_nearest", "bilinear_matrix",
+           "upsample_bilinear", "ConvTranspose2d", "Upsample", "check_scale"]
 
 
 def _check_conv_transpose(x, w, b, stride, padding, output_padding, where):
@@ -169,7 +166,7 @@ def conv_transpose2d_backward(dout, x, w, stride=1, padding=0, output_padding=0)
     return dx, dw, db
 
 
-def _check_scale(scale, where):
+def check_scale(scale, where):
     if not isinstance(scale, (int, np.integer)) or isinstance(scale, bool) or scale < 1:
         raise ValueError(f"{where} expects scale as a positive int (2 doubles height and width), got {scale!r}")
     return int(scale)
@@ -181,7 +178,7 @@ def upsample_nearest(x, scale):
     x: (N, C, H, W)  ->  (N, C, H·scale, W·scale), as F.interpolate(x, scale_factor=scale, mode="nearest").
     """
     check_images(x, "upsample_nearest")
-    s = _check_scale(scale, "upsample_nearest")
+    s = check_scale(scale, "upsample_nearest")
     # repeat every row s times, then every column
     return x.repeat(s, axis=2).repeat(s, axis=3)
 
@@ -195,7 +192,7 @@ def bilinear_matrix(n_in, scale):
     """
     if not isinstance(n_in, (int, np.integer)) or isinstance(n_in, bool) or n_in < 1:
         raise ValueError(f"bilinear_matrix expects n_in as a positive int, got {n_in!r}")
-    s = _check_scale(scale, "bilinear_matrix")
+    s = check_scale(scale, "bilinear_matrix")
     rows = np.arange(n_in * s)
     src = np.clip((rows + 0.5) / s - 0.5, 0, n_in - 1)  # where output pixel r falls among the inputs
     lo = np.floor(src).astype(np.int64)
@@ -214,7 +211,7 @@ def upsample_bilinear(x, scale):
     F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False).
     """
     check_images(x, "upsample_bilinear")
-    s = _check_scale(scale, "upsample_bilinear")
+    s = check_scale(scale, "upsample_bilinear")
     A_h = bilinear_matrix(x.shape[2], s).astype(x.dtype)  # (H·s, H)
     A_w = bilinear_matrix(x.shape[3], s).astype(x.dtype)  # (W·s, W)
     # (H·s, H) @ (N, C, H, W) @ (W, W·s) -> (N, C, H·s, W·s): matmul works on the last two axes
@@ -281,7 +278,7 @@ class Upsample:
     """
 
     def __init__(self, scale=2, mode="nearest"):
-        self.scale = _check_scale(scale, "Upsample")
+        self.scale = check_scale(scale, "Upsample")
         if mode not in ("nearest", "bilinear"):
             raise ValueError(f"Upsample mode must be 'nearest' or 'bilinear', got {mode!r}")
         self.mode = mode

@@ -13,7 +13,7 @@ from numpy.polynomial import chebyshev
 
 from helpers.scratch.validate import check_float_array
 
-__all__ = ["normal_cdf", "gelu", "gelu_backward", "gelu_tanh", "gelu_tanh_backward"]
+__all__ = ["normal_cdf", "gelu", "gelu_backward", "gelu_tanh", "gelu_tanh_backward", "GELU_C"]
 
 
 def _fit_normal_tail(a_max, degree, shift=3.0):
@@ -109,7 +109,7 @@ def gelu_backward(dy, x):
     return pdf
 
 
-_GELU_C = math.sqrt(2 / math.pi)
+GELU_C = math.sqrt(2 / math.pi)
 
 
 def gelu_tanh(x):
@@ -129,11 +129,11 @@ def _gelu_tanh_inner(x):
     t *= 0.044715
     t += 1
     t *= x
-    t *= _GELU_C
+    t *= GELU_C
     return np.tanh(t, out=t)
 
 
 def gelu_tanh_backward(dy, x):
     """dy times d gelu_tanh / dx = 0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 3 · 0.044715 x²), t = tanh(...)."""
     t = _gelu_tanh_inner(x)
-    return dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * x * x))
+    return dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x))

@@ -38,14 +38,15 @@ from helpers.scratch.attention import (
 from helpers.scratch.validate import check_positive_int
 
 __all__ = ["gpt_block_weights", "gpt_forward", "next_token_loss", "gpt_backward", "gpt_parameter_count",
-           "gpt_decode", "top_k_filter", "top_p_filter", "next_token_probs", "generate"]
+           "gpt_decode", "top_k_filter", "top_p_filter", "next_token_probs", "generate", "count_layers",
+           "BLOCK_PREFIX"]
 
-_BLOCK = "transformer.h.{}."
+BLOCK_PREFIX = "transformer.h.{}."
 
 
 def gpt_block_weights(weights, i):
     """Block i of a GPT2LMHeadModel state dict (NumPy) in the layout of notebook 11's layers (nn.Linear's)."""
-    p = _BLOCK.format(i)
+    p = BLOCK_PREFIX.format(i)
     return {"in_proj_weight": weights[p + "attn.c_attn.weight"].T, "in_proj_bias": weights[p + "attn.c_attn.bias"],
             "out_proj_weight": weights[p + "attn.c_proj.weight"].T, "out_proj_bias": weights[p + "attn.c_proj.bias"],
             "W1": weights[p + "mlp.c_fc.weight"].T, "b1": weights[p + "mlp.c_fc.bias"],
@@ -54,7 +55,7 @@ def gpt_block_weights(weights, i):
             "ln_2": (weights[p + "ln_2.weight"], weights[p + "ln_2.bias"])}
 
 
-def _n_layers(weights):
+def count_layers(weights):
     return 1 + max(int(k.split(".")[2]) for k in weights if k.startswith("transformer.h."))
 
 
@@ -76,7 +77,7 @@ def gpt_forward(ids, weights, n_heads, eps=1e-5):
     mask = causal_mask(L)
     x = wte[ids] + wpe[:L]
     blocks = []
-    for i in range(_n_layers(weights)):
+    for i in range(count_layers(weights)):
         w = gpt_block_weights(weights, i)
         h, ln_1 = layer_norm(x, *w["ln_1"], eps)
         a, attn_weights = multi_head_attention(h, h, h, w["in_proj_weight"], w["in_proj_bias"], w["out_proj_weight"],
@@ -123,7 +124,7 @@ def gpt_backward(dlogits, cache):
         (d2 @ wte).reshape(y.shape), cache["ln_f"])
     for i in reversed(range(len(cache["blocks"]))):
         w, h, attn_weights, ln_1, ln_2, mlp = cache["blocks"][i]
-        p = _BLOCK.format(i)
+        p = BLOCK_PREFIX.format(i)
         # x = x + f: the residual passes dx through, and f's branch adds its own part
         dh2, dW1, db1, dW2, db2 = feed_forward_backward(dx, mlp)
         dres, grads[p + "ln_2.weight"], grads[p + "ln_2.bias"] = layer_norm_backward(dh2, ln_2)
@@ -170,7 +171,7 @@ def gpt_decode(new_ids, weights, n_heads, kv, eps=1e-5):
                          f"positions (it has no position embedding beyond). Start again from the last tokens.")
     x = wte[new_ids] + wpe[P:P + T]
     mask = causal_mask(P + T)[P:]  # (T, P + T): new token i sees the P cached ones and new ones up to itself
-    for i in range(_n_layers(weights)):
+    for i in range(count_layers(weights)):
         w = gpt_block_weights(weights, i)
         h, _ = layer_norm(x, *w["ln_1"], eps)
         q, k, v = project_qkv(h, h, h, w["in_proj_weight"], w["in_proj_bias"], n_heads)

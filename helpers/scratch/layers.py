@@ -23,19 +23,16 @@ import numpy as np
 
 from helpers.scratch.engine import Value  # the scalar engine has its own file; layers re-exports it
 
-__all__ = [
-    "Value",
-    "linear_forward", "linear_backward", "relu", "relu_backward", "sigmoid", "sigmoid_backward",
-    "tanh", "tanh_backward", "log_softmax", "softmax", "softmax_cross_entropy",
-    "Linear", "ReLU", "Sigmoid", "Tanh", "Flatten", "Sequential", "SGD",
-]
+__all__ = ["Value", "linear_forward", "linear_backward", "relu", "relu_backward", "sigmoid", "sigmoid_backward",
+           "tanh", "tanh_backward", "log_softmax", "softmax", "softmax_cross_entropy", "Linear", "ReLU", "Sigmoid",
+           "Tanh", "Flatten", "Sequential", "SGD", "check_float_input", "check_dY"]
 
 
 # --------------------------------------------------------------------------------------------
 # Input checks: fail early, with a message that says what was expected.
 # --------------------------------------------------------------------------------------------
 
-def _check_float_array(X, where, what="X"):
+def check_float_input(X, where, what="X"):
     """Raise ValueError unless ``X`` is a float32/float64 NumPy array; return it."""
     if not isinstance(X, np.ndarray):
         raise ValueError(f"{where} expects {what} as a NumPy array, got {type(X).__name__}")
@@ -45,13 +42,13 @@ def _check_float_array(X, where, what="X"):
     return X
 
 
-def _check_dY(dY, cache, where, out_features=None):
+def check_dY(dY, cache, where, out_features=None):
     """Raise ValueError unless forward ran (``cache`` is set) and ``dY`` has the forward output's shape:
     the cache's shape, or (N, out_features) for a layer that changes the width."""
     if cache is None:
         raise ValueError(f"{where} called before forward: forward caches what backward needs")
     shape = cache.shape if out_features is None else (len(cache), out_features)
-    _check_float_array(dY, where, "dY")
+    check_float_input(dY, where, "dY")
     if dY.shape != shape:
         raise ValueError(f"{where} expects dY of shape {shape} (the shape forward returned), got {dY.shape}")
 
@@ -120,7 +117,7 @@ def softmax_cross_entropy(logits, y):
     logits: (N, K) floats; y: (N,) integer class labels in [0, K).
     Returns ``(loss, dlogits)``: loss = -mean_n log p[n, y_n] (a float) and dlogits = (p - onehot(y)) / N.
     """
-    _check_float_array(logits, "softmax_cross_entropy", "logits")
+    check_float_input(logits, "softmax_cross_entropy", "logits")
     if logits.ndim != 2:
         raise ValueError(f"softmax_cross_entropy expects logits of shape (N, K), got {logits.shape}")
     N, K = logits.shape
@@ -174,7 +171,7 @@ class Linear:
 
     def forward(self, X):
         where = f"{self!r}.forward"
-        _check_float_array(X, where)
+        check_float_input(X, where)
         if X.ndim != 2 or X.shape[1] != self.in_features:
             hint = ": flatten images first" if X.ndim > 2 and np.prod(X.shape[1:]) == self.in_features else ""
             raise ValueError(f"{where} expects X of shape (N, {self.in_features}), got {X.shape}{hint}")
@@ -185,7 +182,7 @@ class Linear:
         return linear_forward(X, self.params["W"], self.params["b"])
 
     def backward(self, dY):
-        _check_dY(dY, self.X, f"{self!r}.backward", out_features=self.out_features)
+        check_dY(dY, self.X, f"{self!r}.backward", out_features=self.out_features)
         dX, self.grads["W"], self.grads["b"] = linear_backward(dY, self.X, self.params["W"])
         return dX
 
@@ -201,11 +198,11 @@ class ReLU:
         return "ReLU()"
 
     def forward(self, X):
-        self.X = _check_float_array(X, "ReLU().forward")
+        self.X = check_float_input(X, "ReLU().forward")
         return relu(X)
 
     def backward(self, dY):
-        _check_dY(dY, self.X, "ReLU().backward")
+        check_dY(dY, self.X, "ReLU().backward")
         return relu_backward(dY, self.X)
 
 
@@ -220,11 +217,11 @@ class Sigmoid:
         return "Sigmoid()"
 
     def forward(self, X):
-        self.Y = sigmoid(_check_float_array(X, "Sigmoid().forward"))
+        self.Y = sigmoid(check_float_input(X, "Sigmoid().forward"))
         return self.Y
 
     def backward(self, dY):
-        _check_dY(dY, self.Y, "Sigmoid().backward")
+        check_dY(dY, self.Y, "Sigmoid().backward")
         return sigmoid_backward(dY, self.Y)
 
 
@@ -239,11 +236,11 @@ class Tanh:
         return "Tanh()"
 
     def forward(self, X):
-        self.Y = tanh(_check_float_array(X, "Tanh().forward"))
+        self.Y = tanh(check_float_input(X, "Tanh().forward"))
         return self.Y
 
     def backward(self, dY):
-        _check_dY(dY, self.Y, "Tanh().backward")
+        check_dY(dY, self.Y, "Tanh().backward")
         return tanh_backward(dY, self.Y)
 
 
@@ -258,7 +255,7 @@ class Flatten:
         return "Flatten()"
 
     def forward(self, X):
-        _check_float_array(X, "Flatten().forward")
+        check_float_input(X, "Flatten().forward")
         if X.ndim < 2:
             raise ValueError(f"Flatten().forward expects a batch (N, ...) with 2+ dimensions, got {X.shape}")
         self.X_shape = X.shape
@@ -266,7 +263,7 @@ class Flatten:
         return self.Y
 
     def backward(self, dY):
-        _check_dY(dY, self.Y, "Flatten().backward")
+        check_dY(dY, self.Y, "Flatten().backward")
         return dY.reshape(self.X_shape)
 
 
