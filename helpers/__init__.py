@@ -12,9 +12,10 @@
 - ``helpers.sweep``     every control tried at both ends: ``check_controls(ui)`` ends each widget cell
 - ``helpers.exercises`` automatic feedback for the exercises (solutions live in ``exercises/solutions``)
 - ``helpers.models``    the PyTorch models behind the shipped checkpoints (taught in 05, 10, 12 and 13, trained by
-                        ``data/checkpoints.py``), so a checkpoint always fits its notebook's model
+                        ``helpers.training``'s recipes), so a checkpoint always fits its notebook's model
 - ``helpers.parallel``  13: one data-parallel training step with ``torch.distributed`` (gloo) and DDP
-- ``helpers.training``  training recipes (a recipe dataclass, one train loop per model family): 13's GPT
+- ``helpers.training``  training recipes: 13's GPT (a recipe dataclass, one loop for any budget) and the four
+                        shipped checkpoints (``python3 dev.py train NAME`` runs them through data/checkpoints.py)
 
 **The from-scratch NumPy library** the notebooks grow one topic at a time, ``helpers.scratch``: each
 module is taught verbatim in its notebook (a test guards it) and imported by the notebooks after it.

@@ -221,7 +221,7 @@ def load(name: str) -> Dataset | str:
     "bert_pretrained"  a state dict for helpers.models.BertPretraining (notebook 12), stored in float16 to halve
                      the file and returned in float32, plus its training losses per 100 steps under "log.mlm" and
                      "log.nsp" (pop them before load_state_dict)
-    "gpt_shakespeare"  a state dict for helpers.models.GPT(76, **data/checkpoints.py's GPT_CONFIG), notebook 13's
+    "gpt_shakespeare"  a state dict for helpers.models.GPT(76, **helpers.training.GPT_CONFIG), notebook 13's
                      character-level GPT, in float16 on disk (float32 here), with its training loss per 100 steps
                      under "log.loss" (pop it before load_state_dict)
     "resnet_depth"   a dict: notebook 06's plain and residual MLPs on five seeds ("runs": one dict per run)

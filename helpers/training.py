@@ -1,7 +1,11 @@
-"""Training recipes: one home for how a model family is trained, used by the notebooks' checks, ``bench/``,
-``data/checkpoints.py`` (the shipped checkpoints) and the tests.
+"""Training recipes: one home for how each model of the course is trained, used by ``bench/``,
+``data/checkpoints.py`` (which saves the shipped checkpoints: ``python3 dev.py train NAME``) and the tests.
 
-A recipe is a frozen dataclass of numbers at the top; one train loop per model family below it.
+The GPT family has a recipe dataclass and one train loop for any budget; the four shipped checkpoints have one
+function each (``train_mnist_cnn``, ``train_dcgan_generator``, ``train_bert_pretrained``, ``train_gpt_shakespeare``)
+that returns (state dict, summary). Each is seeded, but float32 training on another CPU ends in slightly different
+weights: the notebooks check what a checkpoint reaches, never its digits. The models come from helpers.models,
+which the notebooks teach line for line, so a state dict always fits its notebook.
 
 - GPT (notebook 13): ``Recipe``, ``RECIPES`` ("nanoGPT (baseline)": nanoGPT's README recipe for a CPU: 4 layers,
   4 heads, width 128, context 64, batch 12, AdamW with learning rate 1e-3, betas (0.9, 0.99), weight decay 0.1 on
@@ -14,6 +18,14 @@ A recipe is a frozen dataclass of numbers at the top; one train loop per model f
 import math
 import time
 from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from helpers import data
+from helpers.models import GPT, Z_DIM, BertPretraining, Generator, make_cnn, make_discriminator
+from helpers.scratch import bert
 
 
 @dataclass(frozen=True)
@@ -36,8 +48,6 @@ RECIPES = {"nanoGPT (baseline)": Recipe(), "ours": Recipe(lr=3e-3)}
 
 def char_split(text):
     """(vocabulary (sorted characters), train ids, validation ids): the first 90 % of characters train."""
-    import torch
-
     chars = sorted(set(text))
     index = {c: i for i, c in enumerate(chars)}
     ids = torch.tensor([index[c] for c in text])
@@ -55,9 +65,6 @@ def learning_rate(step, elapsed, r: Recipe):
 
 def validation_loss(model, val, block):
     """Mean cross-entropy (nats per character) over every position of non-overlapping windows of the validation ids."""
-    import torch
-    import torch.nn.functional as F
-
     n = (len(val) - 1) // block
     x, y = val[:n * block].view(n, block), val[1:n * block + 1].view(n, block)
     total = 0.0
@@ -75,10 +82,6 @@ def train(recipe: Recipe, text, seconds=None, steps=None, seed=0, log=None, loss
     cosine is stretched over it). Returns (model, validation loss, steps taken). `log`: a function called with a
     progress line every 500 steps; `losses`: a list that gets every step's training loss; `clock`: the clock that
     the budget is read from (tests pass a fake one, so that what they check does not depend on the machine)."""
-    import torch
-    import torch.nn.functional as F
-
-    from helpers.models import GPT
 
     if (seconds is None) == (steps is None):
         raise ValueError("train: give seconds or steps (one of the two)")
@@ -111,4 +114,130 @@ def train(recipe: Recipe, text, seconds=None, steps=None, seed=0, log=None, loss
     return model, validation_loss(model, val_ids, r.block), step
 
 
-__all__ = ["Recipe", "RECIPES", "char_split", "learning_rate", "validation_loss", "train"]
+# ---------------------------------------------------------------------------------------------------------------
+# The shipped checkpoints (data/checkpoints.py saves what these return)
+
+def mnist_tensors():
+    """The shipped MNIST as float tensors in [0, 1]: X_train (8000, 1, 28, 28), y_train, X_test, y_test."""
+    mnist = data.load("mnist")
+    images = lambda X: torch.tensor(X / 255.0, dtype=torch.float32)[:, None]  # noqa: E731
+    labels = lambda y: torch.tensor(y, dtype=torch.long)  # noqa: E731
+    return images(mnist.X_train), labels(mnist.y_train), images(mnist.X_test), labels(mnist.y_test)
+
+
+def train_mnist_cnn(epochs=8, batch=64, lr=1e-3, seed=0):
+    """Notebook 05's CNN, Adam, `epochs` passes over the 8,000 training digits; returns (state dict, test acc)."""
+    torch.manual_seed(seed)
+    X, y, X_test, y_test = mnist_tensors()
+    cnn = make_cnn()
+    opt = torch.optim.Adam(cnn.parameters(), lr=lr)
+    for _ in range(epochs):
+        cnn.train()
+        order = torch.randperm(len(X))
+        for i in range(0, len(X), batch):
+            idx = order[i:i + batch]
+            loss = F.cross_entropy(cnn(X[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    cnn.eval()
+    with torch.no_grad():
+        acc = (cnn(X_test).argmax(dim=1) == y_test).float().mean().item()
+    print(f"mnist_cnn: test accuracy {acc:.4f}")
+    return cnn.state_dict(), acc
+
+
+def train_dcgan_generator(steps=9000, batch=64, lr=1e-3, seed=0):
+    """Notebook 10's DCGAN recipe, run longer: the learning rate decays linearly to 0 over `steps`."""
+    torch.manual_seed(seed)
+    X, *_ = mnist_tensors()
+    G, D = Generator(), make_discriminator()
+    opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    start = time.time()
+    for step in range(steps):
+        for opt in (opt_G, opt_D):
+            for group in opt.param_groups:
+                group["lr"] = lr * (1 - step / steps)
+        real = X[torch.randint(0, len(X), (batch,))]
+        fake = G(torch.randn(batch, Z_DIM))
+        loss_D = (F.binary_cross_entropy_with_logits(D(real), ones)
+                  + F.binary_cross_entropy_with_logits(D(fake.detach()), zeros))
+        opt_D.zero_grad()
+        loss_D.backward()
+        opt_D.step()
+        loss_G = F.binary_cross_entropy_with_logits(D(fake), ones)  # the non-saturating loss −log D(G(z))
+        opt_G.zero_grad()
+        loss_G.backward()
+        opt_G.step()
+        if (step + 1) % 1000 == 0:
+            print(f"dcgan_generator: step {step + 1}/{steps}, {time.time() - start:.0f} s", flush=True)
+    G.eval()
+    return G.state_dict(), None
+
+
+# Notebook 12's tiny BERT: its vocabulary (the most frequent words of the training speeches), input length and size.
+BERT_VOCAB, BERT_MAX_LEN = 3000, 32
+BERT_CONFIG = {"hidden": 128, "layers": 2, "heads": 4, "intermediate": 512, "max_positions": BERT_MAX_LEN}
+
+
+def bert_corpus():
+    """Notebook 12's data: (vocab, train table, test table); the test part is the last 15 % of every play's speeches."""
+    train, test = bert.hold_out(bert.play_speeches(data.load("shakespeare")))
+    vocab = bert.build_vocab((bert.words(line) for speeches in train.values() for s in speeches for line in s),
+                             BERT_VOCAB)
+    index = {w: i for i, w in enumerate(vocab)}
+    return vocab, bert.line_table(train, index), bert.line_table(test, index)
+
+
+def train_bert_pretrained(steps=9000, batch=64, lr=2e-3, warmup=200, seed=0):
+    """Masked LM + next-sentence prediction on line pairs of the training speeches: AdamW, linear warm-up, then a
+    linear decay to 0. Saved in float16 (half the bytes; data.load gives float32 back), with the two training
+    losses averaged over every 100 steps under the keys "log.mlm" and "log.nsp" (notebook 12 plots them)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    _, table, _ = bert_corpus()
+    model = BertPretraining(BERT_VOCAB, **BERT_CONFIG)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    start, log = time.time(), torch.zeros(2, steps)
+    for step in range(steps):
+        for group in opt.param_groups:
+            group["lr"] = lr * min((step + 1) / warmup, (steps - step) / (steps - warmup))
+        b = {k: torch.from_numpy(v) for k, v in bert.pretraining_batch(table, batch, rng, BERT_MAX_LEN,
+                                                                        BERT_VOCAB).items()}
+        mlm, nsp = model.losses(b)
+        opt.zero_grad()
+        (mlm + nsp).backward()
+        opt.step()
+        log[:, step] = torch.stack([mlm.detach(), nsp.detach()])
+        if (step + 1) % 250 == 0:
+            print(f"bert_pretrained: step {step + 1}/{steps}, MLM {mlm.item():.3f}, NSP {nsp.item():.3f}, "
+                  f"{time.time() - start:.0f} s", flush=True)
+    mlm_log, nsp_log = log.view(2, -1, 100).mean(dim=2)
+    state = {**model.state_dict(), "log.mlm": mlm_log, "log.nsp": nsp_log}
+    return {k: v.half() for k, v in state.items()}, None
+
+
+# notebook 13's shipped model: ``helpers.models.GPT(76, **GPT_CONFIG)``, trained with GPT_RECIPE for GPT_STEPS
+GPT_RECIPE = RECIPES["ours"]  # notebook 13's model and learning rate (4 blocks of width 128, context 64)
+GPT_STEPS = 13000  # about 67 ms each on 2 cores: 14.5 minutes
+GPT_CONFIG = {"n_positions": GPT_RECIPE.block, "width": GPT_RECIPE.width, "layers": GPT_RECIPE.layers,
+              "heads": GPT_RECIPE.heads}
+
+
+def train_gpt_shakespeare(steps=GPT_STEPS, seed=0):
+    """Notebook 13's character-level GPT: helpers/training.py's training loop and split (the first 90 % of the plays),
+    GPT_RECIPE for GPT_STEPS steps (the cosine over all of them). Saved in float16 with the training loss averaged
+    over every 100 steps under "log.loss"; prints the validation loss (the last 10 %)."""
+    losses = []
+    model, val, _ = train(GPT_RECIPE, data.load("shakespeare"), steps=steps, seed=seed, losses=losses,
+                                    log=lambda line: print(f"gpt_shakespeare: {line}", flush=True))
+    print(f"gpt_shakespeare: validation loss {val:.4f} nats per character")
+    log = torch.tensor(losses[:len(losses) // 100 * 100]).view(-1, 100).mean(dim=1)
+    return {k: v.half() for k, v in {**model.state_dict(), "log.loss": log}.items()}, val
+
+
+__all__ = ["Recipe", "RECIPES", "char_split", "learning_rate", "validation_loss", "train", "mnist_tensors",
+           "train_mnist_cnn", "train_dcgan_generator", "BERT_VOCAB", "BERT_MAX_LEN", "BERT_CONFIG", "bert_corpus",
+           "train_bert_pretrained", "GPT_RECIPE", "GPT_STEPS", "GPT_CONFIG", "train_gpt_shakespeare"]

@@ -14,8 +14,7 @@ from exercise_feedback import assert_feedback, first_hints
 import helpers.models as models
 import helpers.scratch.bert as bert_lib
 import helpers.scratch.gelu as gelu_lib
-from data import checkpoints  # data/checkpoints.py: the pre-training recipe
-from helpers import data
+from helpers import data, training
 from helpers.exercises import check
 from helpers.exercises.solutions.nb12 import SOLUTIONS, mlm_loss
 from helpers.widgets import render, sweep
@@ -43,17 +42,17 @@ def test_the_constants_and_patterns_are_the_helpers():
 
 
 def test_the_notebook_builds_the_recipes_data_and_model():
-    assert NB.VOCAB_SIZE == checkpoints.BERT_VOCAB and NB.MAX_LEN == checkpoints.BERT_MAX_LEN
-    assert NB.CONFIG == checkpoints.BERT_CONFIG
+    assert NB.VOCAB_SIZE == training.BERT_VOCAB and NB.MAX_LEN == training.BERT_MAX_LEN
+    assert NB.CONFIG == training.BERT_CONFIG
     train, _ = NB.hold_out(NB.play_speeches(data.load("shakespeare")))
     vocab = NB.build_vocab((NB.words(line) for sp in train.values() for s in sp for line in s), NB.VOCAB_SIZE)
-    assert vocab == checkpoints.bert_corpus()[0]
+    assert vocab == training.bert_corpus()[0]
 
 
 @pytest.fixture(scope="module")
 def corpus():
     """The notebook's globals that its functions read (vocab, index, tables), set as the notebook sets them."""
-    vocab, train_table, test_table = checkpoints.bert_corpus()
+    vocab, train_table, test_table = training.bert_corpus()
     g = NB.evaluate.__globals__
     g.update(vocab=vocab, index={w: i for i, w in enumerate(vocab)}, train_table=train_table, test_table=test_table,
              titles=list(NB.play_speeches(data.load("shakespeare"))))

@@ -15,7 +15,6 @@ from exercise_feedback import assert_feedback, first_hints
 import helpers.models as models
 import helpers.scratch.gpt as gpt_lib
 from bench import gpt_scaling
-from data import checkpoints  # data/checkpoints.py: the training recipe
 from helpers import data, training
 from helpers.exercises import check
 from helpers.exercises.solutions.nb13 import SOLUTIONS, causal_attention, top_p
@@ -45,7 +44,7 @@ def test_the_split_and_the_checkpoint_config_are_the_recipes():
     np.testing.assert_array_equal(NB.encode(text[:5000]), ids)
     assert NB.decode(ids) == text[:5000]
     assert len(train) == int(0.9 * len(text)) and len(train) + len(val) == len(text)
-    assert NB.CKPT_CONFIG == checkpoints.GPT_CONFIG
+    assert NB.CKPT_CONFIG == training.GPT_CONFIG
 
 
 def test_the_learning_rate_warms_up_then_follows_a_cosine_to_a_tenth():
@@ -86,7 +85,7 @@ def test_train_gpt_lowers_the_loss():
 def shipped():
     state = data.load("gpt_shakespeare")
     log = state.pop("log.loss")
-    model = models.GPT(76, **checkpoints.GPT_CONFIG)
+    model = models.GPT(76, **training.GPT_CONFIG)
     model.load_state_dict(state)  # strict: every key of the recipe's model, nothing else
     return model.eval(), log
 
@@ -94,17 +93,17 @@ def shipped():
 def test_the_shipped_checkpoint_is_small_and_reaches_what_the_notebook_claims(shipped):
     model, log = shipped
     assert data.path("gpt_shakespeare").stat().st_size < 5e6
-    assert len(log) == checkpoints.GPT_STEPS // 100 and log[-1] < log[0] - 1.5
+    assert len(log) == training.GPT_STEPS // 100 and log[-1] < log[0] - 1.5
     _, _, val = training.char_split(data.load("shakespeare"))
     source = "\n".join(c.source for c in nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4).cells)
     floor = float(re.search(r"assert ckpt_val <= ([0-9.]+)", source)[1])
-    assert training.validation_loss(model, val, checkpoints.GPT_CONFIG["n_positions"]) <= floor
+    assert training.validation_loss(model, val, training.GPT_CONFIG["n_positions"]) <= floor
 
 
 def test_a_checkpoint_for_another_model_is_refused_with_the_mismatch_named(shipped):
     state = data.load("gpt_shakespeare")
     state.pop("log.loss")
-    wrong = models.GPT(76, **{**checkpoints.GPT_CONFIG, "width": 64, "heads": 2})
+    wrong = models.GPT(76, **{**training.GPT_CONFIG, "width": 64, "heads": 2})
     with pytest.raises(RuntimeError, match="size mismatch for transformer.wte.weight"):
         wrong.load_state_dict(state)
 
@@ -113,7 +112,7 @@ def test_the_sampling_slider_changes_the_figure_and_survives_its_ends(shipped):
     model, _ = shipped
     g = NB.draw_sampling.__globals__
     g.update(weights={k: v.double().numpy() for k, v in model.state_dict().items()},
-             HEADS=checkpoints.GPT_CONFIG["heads"])
+             HEADS=training.GPT_CONFIG["heads"])
     from helpers.widgets import int_slider, slider, text_box
 
     controls = {"temperature": slider("temperature", 0.8, 0.0, 2.0, 0.05),
