@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_feedback import first_hints
+from exercise_feedback import exercise_tests, first_hints
 
 from helpers.exercises import check
 from helpers.exercises.solutions.nb06 import SOLUTIONS
@@ -279,11 +279,8 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{m}" for k, _, m in WRONG])
-def test_wrong_answers_are_rejected_with_a_hint(key, answer, message, capsys):
-    assert check(key, answer) is False
-    out = capsys.readouterr().out
-    assert message in out and "Hint (" in out, out
+(test_reference_solutions_pass, test_wrong_answers_are_rejected_with_a_hint,
+ test_every_checker_has_wrong_answers) = exercise_tests(SOLUTIONS, WRONG)
 
 
 def test_first_hints_do_not_give_the_answer_away():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_feedback import assert_feedback, first_hints
+from exercise_feedback import exercise_tests, first_hints
 
 import helpers.scratch.deconv
 from helpers.exercises import check
@@ -179,9 +179,8 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{m}" for k, _, m in WRONG])
-def test_common_mistakes_get_specific_feedback(key, answer, message, capsys):
-    assert_feedback(key, answer, message, capsys)
+(test_reference_solutions_pass, test_wrong_answers_are_rejected_with_a_hint,
+ test_every_checker_has_wrong_answers) = exercise_tests(SOLUTIONS, WRONG)
 
 
 def test_first_hints_do_not_give_the_answer_away():

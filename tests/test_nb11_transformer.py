@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from exercise_feedback import assert_feedback, first_hints
+from exercise_feedback import exercise_tests, first_hints
 
 import helpers.scratch.attention as attention_lib
 from helpers.exercises import check
@@ -257,9 +257,8 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("key,answer,message", WRONG, ids=[f"{k}-{m}" for k, _, m in WRONG])
-def test_common_mistakes_get_specific_feedback(key, answer, message, capsys):
-    assert_feedback(key, answer, message, capsys)
+(test_reference_solutions_pass, test_wrong_answers_are_rejected_with_a_hint,
+ test_every_checker_has_wrong_answers) = exercise_tests(SOLUTIONS, WRONG)
 
 
 def test_wrong_axis_softmax_is_named(capsys):
