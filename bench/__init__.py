@@ -9,8 +9,8 @@
     timing.py        the one-core process the two above time in (the timing itself is helpers.timing's, as in the
                      notebooks)
     gpt.py           our GPT recipe against nanoGPT's for 30, 60 and 120 s of training
-    gpt_scaling.py   notebook 13's five model sizes trained for the same tokens -> results/gpt_scaling.json
-    resnet_depth.py  notebook 06's plain and residual MLPs on five seeds -> results/resnet_depth.json
+    gpt_scaling.py   notebook 13's five model sizes trained for the same tokens -> data/gpt_scaling.json
+    resnet_depth.py  notebook 06's plain and residual MLPs on five seeds -> data/resnet_depth.json
     ddp_repeat.py    notebook 13's data-parallel cell run 30 times in one kernel (``--busy``: on a busy machine)
     run.py           ``dev.py bench [NAME ...] [--readme] [--busy] [NOTEBOOK ...]``: picks and runs the benchmarks
     seeds.py         ``dev.py sweep [NOTEBOOK ...]``: every notebook run with several seeds; every asserted training

@@ -2,7 +2,7 @@
 
 Five character-level GPTs of growing width (4 layers each, widths 32 to 128: about 55 thousand to 0.8 million
 parameters) are trained on the shipped Shakespeare for the SAME number of tokens (the same steps, batch and
-context), each with the recipe of ``bench/gpt.py`` (``RECIPES["ours"]``, the width changed), on two seeds. Their
+context), each with the recipe of ``helpers/training.py`` (``RECIPES["ours"]``, the width changed), on two seeds. Their
 validation losses (the last 10 % of the characters) go to data/gpt_scaling.json, which notebook 13 plots on
 log-log axes and fits with a power law. Parameters are counted without the position table, as in Kaplan et al.
 (2020) (it is not part of what scales).
@@ -12,7 +12,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from bench.gpt import RECIPES, train
+from helpers.training import RECIPES, train
 
 # shipped: notebook 13 reads it with helpers.data.load("gpt_scaling"); a test points RESULTS elsewhere
 RESULTS = SHIPPED = Path(__file__).resolve().parent.parent / "data" / "gpt_scaling.json"
