@@ -298,7 +298,7 @@ def test_bad_arguments_are_explained(fn, kwargs, match):
     (np.zeros((2, 4, 4)), W, None, r"expects x of shape \(N, C, H, W\).*x\[None\]"),
     (np.zeros((4, 4)), W, None, r"x\[None, None\]"),
     (X.astype(np.int64), W, None, "float32 or float64"),
-    ([[1.0]], W, None, "as a NumPy array"),
+    ([[1.0]], W, None, "float32 or float64 NumPy array, got list"),
     (X, np.zeros((2, 3, 3)), None, r"w as a float NumPy array of shape \(C_in, C_out, KH, KW\)"),
     (X, W.astype(int), None, r"w as a float NumPy array"),
     (X, W, np.zeros(2), r"b of shape \(3,\)"),

@@ -3,14 +3,10 @@ expected (shapes, dtypes, masks, parameter dicts)."""
 
 import numpy as np
 
+from helpers.scratch.validate.arrays import check_float_array
+
 __all__ = ["check_float_array", "check_same_dtype", "check_mask", "check_positive_int", "check_attention",
            "check_mha", "check_layer_input", "check_params", "check_activation"]
-
-
-def check_float_array(a, where, name, shape_text):
-    if not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64):
-        raise ValueError(f"{where} expects {name} of shape {shape_text} as a float32 or float64 NumPy array, got "
-                         f"{type(a).__name__} {getattr(a, 'dtype', '')}".rstrip())
 
 
 def check_same_dtype(where, **arrays):

@@ -4,7 +4,9 @@ these first and gets back its sizes as (height, width) pairs."""
 
 import numpy as np
 
-__all__ = ["pair", "check_float", "check_images", "sizes", "check_dout", "check_window", "check_cols", "check_conv",
+from helpers.scratch.validate.arrays import check_float_array
+
+__all__ = ["pair", "check_images", "sizes", "check_dout", "check_window", "check_cols", "check_conv",
            "check_pool", "check_layer", "check_forward", "check_backward"]
 
 
@@ -17,17 +19,9 @@ def pair(v, name, minimum):
     return int(vals[0]), int(vals[1])
 
 
-def check_float(a, where, what, shape_text):
-    if not isinstance(a, np.ndarray):
-        raise ValueError(f"{where} expects {what} as a NumPy array of shape {shape_text}, got {type(a).__name__}")
-    if a.dtype not in (np.float32, np.float64):
-        raise ValueError(f"{where} expects {what} as float32 or float64, got {a.dtype}: convert it first, "
-                         f"e.g. {what}.astype(np.float32) (and scale images to [0, 1])")
-
-
 def check_images(x, where, what="x"):
     """Raise ValueError unless x is a float NumPy array of shape (N, C, H, W)."""
-    check_float(x, where, what, "(N, C, H, W)")
+    check_float_array(x, where, what, "(N, C, H, W)")
     if x.ndim != 4:
         hint = {2: f"; for one grayscale image use {what}[None, None]", 3: f"; for one image use {what}[None]"}
         raise ValueError(f"{where} expects {what} of shape (N, C, H, W), got {x.shape}{hint.get(x.ndim, '')}")
@@ -44,7 +38,7 @@ def sizes(H, W, kernel, stride, padding, where, what="kernel"):
 
 
 def check_dout(dout, shape, where):
-    check_float(dout, where, "dout", str(shape))
+    check_float_array(dout, where, "dout", str(shape))
     if dout.shape != shape:
         raise ValueError(f"{where} expects dout of shape {shape} (the shape of the forward output), "
                          f"got {dout.shape}")
@@ -60,7 +54,7 @@ def check_cols(cols, x_shape, kernel_size, stride, padding):
     """Checks for col2im; returns (kh, kw), (sh, sw), (ph, pw), (OH, OW)."""
     N, C, H, W = x_shape
     (kh, kw), s, p, (OH, OW) = sizes(H, W, kernel_size, stride, padding, "col2im")
-    check_float(cols, "col2im", "cols", "(C·KH·KW, N·OH·OW)")
+    check_float_array(cols, "col2im", "cols", "(C·KH·KW, N·OH·OW)")
     if cols.shape != (C * kh * kw, N * OH * OW):
         raise ValueError(f"col2im expects cols of shape {(C * kh * kw, N * OH * OW)} for x_shape "
                          f"{tuple(x_shape)}, got {cols.shape}")
@@ -70,7 +64,7 @@ def check_cols(cols, x_shape, kernel_size, stride, padding):
 def check_conv(x, w, b, stride, padding, where, dout=None):
     """Checks for conv2d (and its backward pass, with dout); returns stride, padding, (OH, OW)."""
     check_images(x, where)
-    check_float(w, where, "w", "(F, C, KH, KW)")
+    check_float_array(w, where, "w", "(F, C, KH, KW)")
     if w.ndim != 4:
         raise ValueError(f"{where} expects w of shape (F, C, KH, KW), got {w.shape}")
     (N, C, H, W), (F, Cw, KH, KW) = x.shape, w.shape
