@@ -45,4 +45,3 @@ class SpeedTarget:
 
     def missed(self, ratio: float) -> bool:
         return not ratio < self.target
-

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 __all__ = ["WorkerFailed", "data_parallel_step"]
 
 TIMEOUT = datetime.timedelta(minutes=2)  # any collective (rendezvous, all-reduce, barrier) fails after this
-TRIES = 2  # a worker that dies is rare and never the code's fault: one fresh try before we give up
+TRIES = 2  # a worker that dies is rare: one fresh try before we give up
 failed_tries: list[str] = []  # what went wrong in each try that failed (kept for bench/ddp_repeat.py)
 
 
@@ -134,9 +134,12 @@ def data_parallel_step(config, state, ids, world=2):
             except (mp.ProcessRaisedException, mp.ProcessExitedException) as error:
                 failed_tries.append(_in_words(error))
                 if attempt == TRIES:
+                    # killed by a signal: the machine (memory, a crash at exit); raised: its message says what
+                    why = ("This is the machine, not your code: run the cell again."
+                           if isinstance(error, mp.ProcessExitedException) else
+                           "Run the cell again; if it stops the same way, the message in brackets is what to fix.")
                     raise WorkerFailed(f"The data-parallel step did not finish: a worker process stopped "
-                                       f"({_in_words(error)}), {TRIES} times. This is the machine, not your code: "
-                                       "run the cell again.") from error
+                                       f"({_in_words(error)}), {TRIES} times. {why}") from error
     finally:
         if interface and saved is None:
             os.environ.pop("GLOO_SOCKET_IFNAME", None)

@@ -87,3 +87,20 @@ def test_gloo_is_told_to_use_the_loopback_interface_and_the_setting_is_restored(
     if sys.platform.startswith("linux"):
         assert parallel.loopback_interface() == "lo" and seen == ["lo"]
     assert "GLOO_SOCKET_IFNAME" not in os.environ
+
+
+def test_a_worker_that_raises_twice_is_not_blamed_on_the_machine(monkeypatch):
+    import torch.multiprocessing as mp
+
+    import helpers.parallel as parallel
+
+    def one_try(*args):
+        raise mp.ProcessRaisedException("Traceback ...\nRuntimeError: Error(s) in loading state_dict", 1, 1)
+
+    monkeypatch.setattr(parallel, "_one_try", one_try)
+    monkeypatch.setattr(parallel, "failed_tries", [])
+    with pytest.raises(parallel.WorkerFailed) as failure:
+        data_parallel_step(CONFIG, GPT(**CONFIG).state_dict(), torch.zeros(2, 8, dtype=torch.long))
+    message = str(failure.value)
+    assert "loading state_dict" in message and "not your code" not in message and "\n" not in message
+
