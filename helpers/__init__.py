@@ -3,13 +3,13 @@
 **The course's tooling** (one module per job; notebooks use it, never teach it):
 
 - ``helpers.data``      load the shipped datasets (checksummed), minibatches, a PyTorch loader
-- ``helpers.checks``    NumPy-vs-PyTorch comparison with a one-line verdict, finite-difference gradients
+- ``helpers.compare``   NumPy-vs-PyTorch comparison with a one-line verdict, finite-difference gradients
 - ``helpers.repro``     ``seed_everything`` and ``get_device`` (CUDA when there is one)
 - ``helpers.timing``    ``fastest_in_turns``: how the notebooks and ``dev.py bench`` time code (never asserted)
 - ``helpers.plots``     every figure of the course: curves, decision boundaries, image grids, heatmaps...
 - ``helpers.progress``  a progress bar and a training log that plots its loss curve
 - ``helpers.widgets``   sliders that redraw one figure in place (ipywidgets 7.7 and 8.x)
-- ``helpers.sweep``     every control tried at both ends: ``check_controls(ui)`` ends each widget cell
+- ``helpers.sweep``     every control tried at both ends: ``every_control_works(ui)`` ends each widget cell
 - ``helpers.exercises`` automatic feedback for the exercises (solutions live in ``exercises/solutions``)
 - ``helpers.models``    the PyTorch models behind the shipped checkpoints (taught in 05, 10, 12 and 13, trained by
                         ``helpers.training``'s recipes), so a checkpoint always fits its notebook's model

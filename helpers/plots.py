@@ -7,7 +7,7 @@ new figure, and returns what it drew on. Inputs are checked: a wrong shape says 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.checks import to_numpy
+from helpers.compare import to_numpy
 
 __all__ = ["CLASS_COLORS", "CLASS_MARKERS", "use_course_style", "curves", "decision_boundary", "image_grid",
            "feature_maps", "heatmap",

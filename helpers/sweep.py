@@ -1,5 +1,5 @@
-"""Every control of a figure tried at both ends of its range: the check a widget cell ends with
-(``assert check_controls(ui)``) and the ``sweep`` the tests call to draw any setting without a browser.
+"""Every control of a figure tried at both ends of its range: what a widget cell ends with
+(``assert every_control_works(ui)``) and the ``sweep`` the tests call to draw any setting without a browser.
 
 A control passes when it draws something at each end (every option of a dropdown, a text box with its text and
 empty) and moving it from one end to the other changes the figure's DATA (lines, images, markers, patches; a title
@@ -12,9 +12,9 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.widgets import render, validate_controls
+from helpers.widgets import check_controls, render
 
-__all__ = ["figure_data", "sweep", "check_controls"]
+__all__ = ["figure_data", "sweep", "every_control_works"]
 
 
 def figure_data(fig) -> str:
@@ -64,7 +64,7 @@ def sweep(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, ncols: int =
     value if a drawing fails or is empty, and naming the control if moving it from its first to its last
     value leaves the figure's data unchanged (a control with no effect is a bug).
     """
-    validate_controls(draw, controls)
+    check_controls(draw, controls)
     defaults = {name: w.value for name, w in controls.items()}
     results = {}
     for name, w in controls.items():
@@ -87,14 +87,14 @@ def sweep(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, ncols: int =
     return results
 
 
-def check_controls(ui) -> bool:
-    """The check a widget cell ends with: ``assert check_controls(ui)`` for ``ui = interactive_plot(...)``.
+def every_control_works(ui) -> bool:
+    """What a widget cell ends with: ``assert every_control_works(ui)`` for ``ui = interactive_plot(...)``.
 
     Runs ``sweep`` over the ui's own draw function and controls; returns True or raises AssertionError
     naming the control that fails to draw or has no effect.
     """
     spec = getattr(ui, "plot_spec", None)
     if spec is None:
-        raise TypeError("check_controls expects the widget returned by interactive_plot(...)")
+        raise TypeError("every_control_works expects the widget returned by interactive_plot(...)")
     sweep(spec["draw"], spec["controls"], spec["figsize"], spec["nrows"], spec["ncols"])
     return True

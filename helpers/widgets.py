@@ -9,7 +9,7 @@ Works with ipywidgets 7.7 (Colab) and 8.x (JupyterLab 4): only core widgets are 
 return a short text (e.g. "accuracy 0.93") that is shown under the figure. Do heavy work once,
 outside ``draw``; sliders use ``continuous_update=False`` so a redraw happens on release.
 
-A widget cell ends with one short check, ``assert check_controls(ui)``: every control still draws at
+A widget cell ends with one short check, ``assert every_control_works(ui)``: every control still draws at
 both ends of its range (every option of a dropdown), and moving it from one end to the other changes
 the figure's data (its lines, images, markers or patches; a title alone does not count). A text box is tried
 with its text and empty. That check, and the sweep behind it, live in ``helpers/sweep.py`` (imported here).
@@ -21,8 +21,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import clear_output, display
 
-__all__ = ["slider", "int_slider", "dropdown", "text_box", "render", "validate_controls", "interactive_plot"]
-# (and, from helpers/sweep.py through __getattr__ below: check_controls, sweep, figure_data)
+__all__ = ["slider", "int_slider", "dropdown", "text_box", "render", "check_controls", "interactive_plot"]
+# (and, from helpers/sweep.py through __getattr__ below: every_control_works, sweep, figure_data)
 
 _STYLE = {"description_width": "initial"}
 
@@ -76,7 +76,7 @@ def render(draw, values: dict, figsize=(6.0, 4.0), nrows: int = 1, ncols: int = 
     return fig, text
 
 
-def validate_controls(draw, controls: dict) -> None:
+def check_controls(draw, controls: dict) -> None:
     """Raise TypeError/ValueError unless `draw` is a function taking every control's name and `controls` a
     non-empty dict of ipywidgets value widgets (what interactive_plot and sweep need)."""
     if not callable(draw):
@@ -103,7 +103,7 @@ def interactive_plot(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, n
     controls: parameter name -> widget (see ``slider``, ``int_slider``, ``dropdown``).
     Returns the widget to ``display``.
     """
-    validate_controls(draw, controls)
+    check_controls(draw, controls)
     out = widgets.Output(layout=widgets.Layout(min_height=f"{int(figsize[1] * 72) + 40}px"))
 
     def update(**values):
@@ -124,9 +124,9 @@ def interactive_plot(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, n
 
 
 def __getattr__(name):
-    """``from helpers.widgets import check_controls`` (every widget cell) finds the check in its own file,
+    """``from helpers.widgets import every_control_works`` (every widget cell) finds the check in its own file,
     helpers/sweep.py, which uses the functions above (so it is imported on first use, not at the top)."""
-    if name in ("check_controls", "sweep", "figure_data"):
+    if name in ("every_control_works", "sweep", "figure_data"):
         from helpers import sweep
 
         return getattr(sweep, name)

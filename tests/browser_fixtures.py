@@ -23,7 +23,7 @@ import sys
 import numpy as np
 from IPython.display import Javascript, display
 
-from helpers.widgets import check_controls, dropdown, interactive_plot, slider"""
+from helpers.widgets import every_control_works, dropdown, interactive_plot, slider"""
 
 WORKING = """\
 def draw_power(ax, a, power):
@@ -34,7 +34,7 @@ def draw_power(ax, a, power):
 controls = {"a": slider("a", 1.0, -2, 2), "power": dropdown("power", ["line", "parabola", "cubic"])}
 ui = interactive_plot(draw_power, controls, figsize=(3, 2))
 display(ui)
-assert check_controls(ui)"""
+assert every_control_works(ui)"""
 
 NO_EFFECT = """\
 def draw_ghost(ax, a, ghost):
@@ -55,7 +55,7 @@ def draw_title_only(ax, a, ghost):
 ui = interactive_plot(draw_title_only, {"a": slider("a", 1.0, -2, 2), "ghost": slider("ghost", 0.5, 0, 1)},
                       figsize=(3, 2))
 display(ui)
-assert check_controls(ui)"""
+assert every_control_works(ui)"""
 
 JS_ERROR = WORKING + """
 display(Javascript("setTimeout(() => { throw new Error('bt-broken: a JavaScript error'); }, 0)"))"""

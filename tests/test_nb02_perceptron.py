@@ -9,7 +9,7 @@ import pytest
 import torch
 from exercise_feedback import assert_not_attempted, exercise_tests, first_hints
 
-from helpers.checks import assert_close
+from helpers.compare import assert_close
 from helpers.exercises.solutions.nb02 import SOLUTIONS
 from tools.notebooks import notebook_defs
 

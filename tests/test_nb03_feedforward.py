@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from exercise_feedback import assert_not_attempted, exercise_tests, first_hints
 from torch import nn
 
-from helpers.checks import assert_close
+from helpers.compare import assert_close
 from helpers.exercises.solutions.nb03 import SOLUTIONS
 from tools.notebooks import notebook_defs
 

@@ -70,7 +70,7 @@ def test_story_parts_are_there(path):
     nb = load(path)
     code = "\n".join(c.source for c in code_cells(nb))
     md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "assert_close(" in code, "needs a NumPy-vs-PyTorch check (helpers.checks.assert_close)"
+    assert "assert_close(" in code, "needs a NumPy-vs-PyTorch check (helpers.compare.assert_close)"
     assert "import torch" in code
     assert re.search(r"^## .*Exercises", md, re.M) and "check(" in code, "needs an Exercises section with check()"
     assert re.search(r"^## .*Summary", md, re.M), "needs a Summary section"
@@ -237,7 +237,7 @@ def test_no_assert_on_a_timing(path):
 @pytest.mark.parametrize("source, expected", [
     ("loss = train()\nassert loss < 0.2", True),
     ("%time loss = train()\nassert loss < 0.2", True),
-    ("display(ui)\nassert check_controls(ui)", True),
+    ("display(ui)\nassert every_control_works(ui)", True),
     ("x = 1  # assert x == 1", False),
     ("print('assert nothing')", False),
     ("for x in xs:\n    assert x > 0", False),

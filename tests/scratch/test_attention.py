@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.checks import numerical_gradient, rel_error
+from helpers.compare import numerical_gradient, rel_error
 from helpers.scratch.attention import (
     DECODER_LAYER_KEYS,
     ENCODER_LAYER_KEYS,

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers.checks import check_gradient
+from helpers.compare import assert_gradient
 from helpers.scratch.conv import (
     AvgPool2d,
     Conv2d,
@@ -90,9 +90,9 @@ def test_conv2d_backward_agrees_with_finite_differences():
     x, w, b = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
     dout = rng.standard_normal((2, 3, 3, 3))
     dx, dw, db = conv2d_backward(dout, x, w, stride=2, padding=1)
-    check_gradient("dx", lambda v: np.sum(conv2d(v, w, b, 2, 1) * dout), x, dx)
-    check_gradient("dw", lambda v: np.sum(conv2d(x, v, b, 2, 1) * dout), w, dw)
-    check_gradient("db", lambda v: np.sum(conv2d(x, w, v, 2, 1) * dout), b, db)
+    assert_gradient("dx", lambda v: np.sum(conv2d(v, w, b, 2, 1) * dout), x, dx)
+    assert_gradient("dw", lambda v: np.sum(conv2d(x, v, b, 2, 1) * dout), w, dw)
+    assert_gradient("db", lambda v: np.sum(conv2d(x, w, v, 2, 1) * dout), b, db)
 
 
 def test_im2col_col2im_are_adjoint():

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.checks import check_gradient
+from helpers.compare import assert_gradient
 from helpers.scratch.conv import Conv2d, conv2d
 from helpers.scratch.deconv import (
     ConvTranspose2d,
@@ -116,8 +116,8 @@ def test_backward_agrees_with_finite_differences():
     def loss(_):
         return np.sum(conv_transpose2d(x, w, stride=2, padding=1, output_padding=1) * dout)
 
-    check_gradient("dx", loss, x, dx)
-    check_gradient("dw", loss, w, dw)
+    assert_gradient("dx", loss, x, dx)
+    assert_gradient("dw", loss, w, dw)
 
 
 def test_float32_stays_float32_and_matches():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.checks import assert_close, check_gradient
+from helpers.compare import assert_close, assert_gradient
 from helpers.scratch.layers import (
     SGD,
     Flatten,
@@ -99,7 +99,7 @@ def test_linear_gradients_by_finite_differences(capsys):
         return np.sum((X @ W + b) * dY)
 
     for name, arr, grad in (("dX", X, dX), ("dW", W, dW), ("db", b, db)):
-        assert check_gradient(name, lambda _: loss(), arr, grad, tol=1e-7) < 1e-7
+        assert assert_gradient(name, lambda _: loss(), arr, grad, tol=1e-7) < 1e-7
     capsys.readouterr()
 
 
@@ -135,10 +135,10 @@ def test_activation_backward_by_finite_differences(fn, backward, capsys):
     rng = np.random.default_rng(4)
     X, dY = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     analytic = backward(dY, fn(X))
-    check_gradient("dX", lambda x: np.sum(fn(x) * dY), X, analytic, tol=1e-7)
+    assert_gradient("dX", lambda x: np.sum(fn(x) * dY), X, analytic, tol=1e-7)
     # ReLU: away from the kink at 0 the finite difference is exact up to rounding
     Xr = X + np.sign(X) * 0.1
-    check_gradient("relu dX", lambda x: np.sum(np.maximum(x, 0) * dY), Xr, relu_backward(dY, Xr), tol=1e-7)
+    assert_gradient("relu dX", lambda x: np.sum(np.maximum(x, 0) * dY), Xr, relu_backward(dY, Xr), tol=1e-7)
     capsys.readouterr()
 
 
@@ -186,7 +186,7 @@ def test_softmax_cross_entropy_by_finite_differences(capsys):
     rng = np.random.default_rng(6)
     logits, y = rng.normal(size=(4, 5)), np.array([0, 4, 2, 2])
     _, dlogits = softmax_cross_entropy(logits, y)
-    check_gradient("dlogits", lambda z: softmax_cross_entropy(z, y)[0], logits, dlogits, tol=1e-7)
+    assert_gradient("dlogits", lambda z: softmax_cross_entropy(z, y)[0], logits, dlogits, tol=1e-7)
     capsys.readouterr()
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.checks import check_gradient
+from helpers.compare import assert_gradient
 from helpers.scratch.lstm import (
     fuse_lstm_weights,
     gru_forward,
@@ -113,7 +113,7 @@ def test_bptt_agrees_with_finite_differences():
     hs, (h_T, c_T), cache = lstm_forward(*args)
     grads = lstm_backward(R, 2 * h_T, np.ones_like(c_T), cache)
     for k in range(5):
-        check_gradient(f"arg {k}", lambda a, k=k: loss(*args[:k], a, *args[k + 1:]), args[k], grads[k], tol=1e-6)
+        assert_gradient(f"arg {k}", lambda a, k=k: loss(*args[:k], a, *args[k + 1:]), args[k], grads[k], tol=1e-6)
 
 
 def test_float32_stays_float32_and_matches_in_float32():

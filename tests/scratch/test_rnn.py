@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.checks import numerical_gradient, rel_error
+from helpers.compare import numerical_gradient, rel_error
 from helpers.scratch.rnn import check_rnn, rnn_backward, rnn_forward, rnn_step, rnn_step_backward
 
 # (B, T, D, H, V)

@@ -1,4 +1,5 @@
-"""Checks: does our NumPy code agree with PyTorch, and do our gradients agree with finite differences?
+"""Comparisons (``assert_*``): does our NumPy code agree with PyTorch, and do our gradients agree with finite
+differences?
 
 Every comparison prints ONE line that does not change between runs: the bound that was met,
 not the noise (``max |diff| < 1e-10``). A mismatch raises ``AssertionError`` with the largest
@@ -7,7 +8,7 @@ absolute and relative difference and where it happens, so a student sees at once
 
 import numpy as np
 
-__all__ = ["to_numpy", "rel_error", "assert_close", "numerical_gradient", "check_gradient"]
+__all__ = ["to_numpy", "rel_error", "assert_close", "numerical_gradient", "assert_gradient"]
 
 
 def to_numpy(x) -> np.ndarray:
@@ -92,7 +93,7 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return grad
 
 
-def check_gradient(name: str, f, x: np.ndarray, analytic, tol: float = 1e-6, eps: float = 1e-6) -> float:
+def assert_gradient(name: str, f, x: np.ndarray, analytic, tol: float = 1e-6, eps: float = 1e-6) -> float:
     """Compare an analytic gradient with centred finite differences; print one verdict line.
 
     Returns the relative error (see ``rel_error``). Raises AssertionError above ``tol``.

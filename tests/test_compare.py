@@ -1,10 +1,10 @@
-"""helpers.checks: the comparison every notebook relies on must pass what agrees and catch what does not."""
+"""helpers.compare: the comparison every notebook relies on must pass what agrees and catch what does not."""
 
 import numpy as np
 import pytest
 import torch
 
-from helpers.checks import assert_close, check_gradient, numerical_gradient, rel_error, to_numpy
+from helpers.compare import assert_close, assert_gradient, numerical_gradient, rel_error, to_numpy
 
 
 def test_assert_close_passes_and_prints_a_stable_line(capsys):
@@ -80,7 +80,7 @@ def test_numerical_gradient_rejects_float32():
 
 def test_check_gradient_catches_a_wrong_gradient(capsys):
     x = np.array([0.5, -0.25, 1.5])
-    check_gradient("cube", lambda v: np.sum(v**3), x, 3 * x**2)
+    assert_gradient("cube", lambda v: np.sum(v**3), x, 3 * x**2)
     assert "relative error < 1e-06" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="disagrees"):
-        check_gradient("cube", lambda v: np.sum(v**3), x, 2 * x**2)
+        assert_gradient("cube", lambda v: np.sum(v**3), x, 2 * x**2)
