@@ -4,7 +4,7 @@
                      that ``--readme`` only writes numbers measured on the machine the README's table describes
     notebooks.py     wall time and peak memory of each notebook in a fresh kernel -> README's notebook table
     conv.py          our NumPy conv2d (helpers.scratch.conv) against PyTorch's F.conv2d; target: within 5x
-    lstm.py          our NumPy LSTM forward (helpers.scratch.lstm) against nn.LSTM, one core each; target: within 2.5x
+    lstm.py          our NumPy LSTM forward (helpers.scratch.lstm) against nn.LSTM, one core each; target: within 3x
     attention.py     our NumPy multi-head attention against nn.MultiheadAttention, one core each; target: within 1.5x
     timing.py        the one-core process the two above time in (the timing itself is helpers.timing's, as in the
                      notebooks)

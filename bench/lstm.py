@@ -1,6 +1,10 @@
 """Our NumPy LSTM forward (helpers.scratch.lstm, notebook 09) against PyTorch's nn.LSTM, on the CPU, in float32.
 
-Target (issue 10): batch 32, 100 steps, 64 inputs, 128 hidden units: NumPy within 2.5x of PyTorch's forward pass.
+Target: batch 32, 100 steps, 64 inputs, 128 hidden units: NumPy within 3x of PyTorch's forward pass. (Issue 10 set
+2.5x for a forward written for speed: the inputs' products hoisted out of the loop, the gates made in place. Issue 25
+asked notebook 09 to teach the plain loop of lstm_step instead, which measures 2.7-2.8x on the 2-core reference
+machine: nearly all of the gap is one BLAS call per step, OpenBLAS taking ~59 us where PyTorch takes ~32 us for the
+same (32, 192) @ (192, 512) float32 product.)
 Both run on one core, as in notebook 09 (for matrices this small, a second thread costs about as much as it saves,
 and on a busy machine far more): the timing runs in a fresh Python process with OPENBLAS_NUM_THREADS=1 and
 OMP_NUM_THREADS=1, set before NumPy and PyTorch load. A missed target makes ``dev.py bench`` exit non-zero.
@@ -9,7 +13,7 @@ OMP_NUM_THREADS=1, set before NumPy and PyTorch load. A missed target makes ``de
 from bench.timing import SpeedTarget
 from helpers.timing import fastest_in_turns
 
-TARGET = 2.5  # NumPy time / PyTorch time must stay below this
+TARGET = 3.0  # NumPy time / PyTorch time must stay below this
 B, T, D, H = 32, 100, 64, 128
 
 

@@ -6,7 +6,7 @@ name them to run them) and ``ddp`` (notebook 13's data-parallel cell 30 times in
 with both cores kept busy by two more processes). A notebook path selects the notebooks benchmark for those
 notebooks only. ``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit 2,
 before anything runs) on a machine other than the 2-core x86-64 CPU without a GPU that the table describes.
-Exit 1 when a target is missed: NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 2.5x,
+Exit 1 when a target is missed: NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 3x,
 multi-head attention more than 1.5x; our GPT recipe not below nanoGPT's validation loss at every training budget;
 a data-parallel run that failed. The notebooks print their timings and never assert them: the targets live here.
 """

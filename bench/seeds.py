@@ -222,16 +222,24 @@ DECLARED = {
             Metric("adding problem: RNN test MSE", "rnn_mse", ">", r"\brnn_mse > ([0-9.]+)", 0.02),
             Metric("adding problem: LSTM cell gradient, step 1 / step T", "lstm_span", ">",
                    r"lstm_span > ([0-9.e-]+)", 1.0, scale="log"),
-            Metric("adding problem: RNN state gradient, step 1 / step T", "rnn_span", "<",
-                   r"rnn_span < ([0-9.e-]+)", 1.0, scale="log"),
             Metric("adding problem: best unit's product of forget gates over 49 steps",
                    "forget_products[0, memory_unit]", ">", r"forget_products\[0, memory_unit\] > ([0-9.]+)", 0.1),
+            Metric("adding problem: LSTM at initialisation, average unit's product of forget gates over 49 steps",
+                   "init_products[0].mean()", "<", r"init_products\[0\]\.mean\(\) < ([0-9.e-]+)", 1.0, scale="log"),
+            # the memory unit at work: its input gate at the marked steps over the others (a ratio: margin 2), and
+            # the correlation of its last cell state with the target (margin 0.05)
+            Metric("adding problem: memory unit's input gate, marked steps / the others", "write_ratio", ">",
+                   r"write_ratio > ([0-9.]+)", 2.0),
+            Metric("adding problem: memory unit's last cell state, |correlation| with the target", "abs(cell_corr)",
+                   ">", r"abs\(cell_corr\) > ([0-9.]+)", 0.05),
             Metric("names: RNN - LSTM held-out loss, nats/char", "rnn_name_loss - lstm_name_loss", ">",
                    r"lstm_name_loss < rnn_name_loss - ([0-9.]+)", LOSS),
             Metric("names: best cell unit's absolute correlation with the position", "abs(corr[position_unit])", ">",
                    r"abs\(corr\[position_unit\]\) > ([0-9.]+)", 0.1),
         ),
         claims=(
+            Claim("adding problem: the trained RNN's gradient at step 1 fades (< 0.005 of step T's) or grows (> 1)",
+                  "rnn_span < 0.005 or rnn_span > 1", r"assert rnn_span < 0\.005 or rnn_span > 1"),
             Claim("names: the LSTM's held-out loss below the RNN's at every checkpoint",
                   "all(a < b for a, b in zip(lstm_name_curve, rnn_name_curve))",
                   r"assert lstm_name_loss < rnn_name_loss"),
@@ -480,11 +488,12 @@ def markdown(results: dict) -> str:
              "Made by `python3 dev.py sweep` (bench/seeds.py): each notebook executed once per seed k, with every "
              "explicit seed in its code offset by k (k = 0 is the notebook as shipped). Floor = the worst seed "
              "minus the margin (for results that must stay below a bound: the worst seed plus the margin); the "
-             "notebook's asserted literal must lie at or beyond it (tests/test_floors.py).", "",
-             f"Machine: {results.get('machine', '?')}", ""]
+             "notebook's asserted literal must lie at or beyond it (tests/test_floors.py). Each notebook names the "
+             "machine it was swept on.", ""]
     for name, table in sorted(results["notebooks"].items()):  # as read back from JSON: seed keys are strings
         seeds = [str(s) for s in table["seeds"]]
-        lines += [f"## {name}", "", f"Swept {table.get('swept_at', '?')}; seconds per seed: "
+        lines += [f"## {name}", "", f"Swept {table.get('swept_at', '?')} on {table.get('machine', '?')}; "
+                  "seconds per seed: "
                   + ", ".join(f"{table['seconds'][s]:.0f}" for s in seeds), ""]
         if table["metrics"]:
             lines += ["| result | asserted | " + " | ".join(f"seed {s}" for s in seeds)
@@ -547,7 +556,6 @@ def main(paths: list[Path], seeds=SEEDS) -> int:
     json_path = RESULTS / "seed_sweep.json"
     results = json.loads(json_path.read_text()) if json_path.exists() else {"notebooks": {}}
     results["seeds"] = list(seeds)
-    results["machine"] = machine_line()
     for path in paths:
         name = path.stem
         if name not in DECLARED:
@@ -560,10 +568,10 @@ def main(paths: list[Path], seeds=SEEDS) -> int:
             print(f"  {runs[k]['seconds']:.0f} s, values {runs[k]['values']}, errors {runs[k]['errors']}", flush=True)
         sources = [c.source for c in code_cells(nbformat.read(path, as_version=4))]
         table = summarise(name, DECLARED[name], runs, sources)
-        table["swept_at"] = time.strftime("%Y-%m-%d")
+        table["swept_at"], table["machine"] = time.strftime("%Y-%m-%d"), machine_line()
         # Re-read before merging: another sweep (of other notebooks) may have written the file meanwhile.
         results = json.loads(json_path.read_text()) if json_path.exists() else {"notebooks": {}}
-        results["seeds"], results["machine"] = list(seeds), machine_line()
+        results["seeds"] = list(seeds)
         results["notebooks"][name] = json.loads(json.dumps(table))  # int keys -> str, as they will be read back
         json_path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
         (RESULTS / "seed_sweep.md").write_text(markdown(results))

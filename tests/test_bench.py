@@ -138,10 +138,10 @@ def test_a_missed_speed_target_exits_non_zero(monkeypatch, capsys):
     assert "speed target missed" in out and "16 -> 32" in out
     calls, describe = _fake(monkeypatch, ratios={"1 -> 16": 4.9})
     assert run.main(["conv"], describe=describe) == 0
-    calls, describe = _fake(monkeypatch, lstm_ratio=2.6)
+    calls, describe = _fake(monkeypatch, lstm_ratio=3.1)
     assert run.main(["lstm"], describe=describe) == 1
-    assert "NumPy LSTM forward is more than 2.5x" in capsys.readouterr().out
-    calls, describe = _fake(monkeypatch, lstm_ratio=2.4)
+    assert "NumPy LSTM forward is more than 3.0x" in capsys.readouterr().out
+    calls, describe = _fake(monkeypatch, lstm_ratio=2.9)
     assert run.main(["lstm"], describe=describe) == 0
     calls, describe = _fake(monkeypatch, attention_ratio=1.6)
     assert run.main(["attention"], describe=describe) == 1

@@ -151,6 +151,7 @@ def test_gradient_norm_widget_draws_every_setting():
 
     rng = np.random.default_rng(0)
     NB.draw_gradient_norms.__globals__["grad_norms"] = {r: np.exp(rng.normal(size=60)) * r for r in NB.RADII}
+    NB.draw_gradient_norms.__globals__["default_radius"] = 0.61  # as measured in the notebook
     sweep(NB.draw_gradient_norms, {"radius": slider("radius", 1.0, 0.5, 2.5, step=0.1)}, figsize=(6.5, 4))
     import matplotlib.pyplot as plt
 
@@ -161,6 +162,9 @@ def test_gradient_norm_widget_draws_every_setting():
         chosen = ax.get_lines()[-1]
         np.testing.assert_array_equal(chosen.get_ydata(), NB.draw_gradient_norms.__globals__["grad_norms"][nearest])
         assert f"radius {nearest:.1f}" in ax.get_title()
+        default = [line for line in ax.get_lines() if "default start" in line.get_label()]
+        assert len(default) == 1 and "radius 0.6" in default[0].get_label()  # nn.RNN's start, on the 0.1 grid
+        np.testing.assert_array_equal(default[0].get_ydata(), NB.draw_gradient_norms.__globals__["grad_norms"][0.6])
         plt.close(fig)
 
 

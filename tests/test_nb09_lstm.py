@@ -13,12 +13,12 @@ from torch import nn
 
 import helpers.scratch.lstm
 from helpers.exercises import check
-from helpers.exercises.solutions.nb09 import SOLUTIONS, gru_step, lstm_step_backward
+from helpers.exercises.solutions.nb09 import SOLUTIONS, coupled_lstm_step, gru_step_backward
 from helpers.widgets import int_slider, sweep
 from tools.notebooks import assert_same_source, notebook_defs
 
 NOTEBOOK = "09_lstm.ipynb"
-TAUGHT = ["sigmoid", "check_lstm", "fuse_lstm_weights", "lstm_step", "lstm_step_backward", "lstm_forward",
+TAUGHT = ["check_lstm", "fuse_lstm_weights", "lstm_step", "lstm_step_backward", "lstm_forward",
           "lstm_backward", "check_gru", "gru_forward"]
 NB = notebook_defs(NOTEBOOK)
 
@@ -194,8 +194,8 @@ def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here
 
-    for key, answer in [("09.param_count", ...), ("09.forget_horizon", ...), ("09.lstm_step_backward", stub),
-                        ("09.gru_step", stub)]:
+    for key, answer in [("09.param_count", ...), ("09.forget_horizon", ...), ("09.gru_step_backward", stub),
+                        ("09.coupled_gates", stub)]:
         assert check(key, answer) is False
         assert "not attempted yet" in capsys.readouterr().out
 
@@ -204,44 +204,36 @@ def _sig(z):
     return 1 / (1 + np.exp(-z))
 
 
-def _step_backward(mistake):
-    """The reference lstm_step_backward with one deliberate mistake."""
-    def answer(dh_new, dc_new, x, h, c, W, b):
-        H = h.shape[1]
-        xh = np.concatenate([x, h], axis=1)
-        z = xh @ W + b
-        order = (0, 1, 2, 3) if mistake != "gate order" else (0, 2, 1, 3)  # i, g, f, o: the Keras-like mix-up
-        blocks = [z[:, k * H:(k + 1) * H] for k in order]
-        i, f, g, o = _sig(blocks[0]), _sig(blocks[1]), np.tanh(blocks[2]), _sig(blocks[3])
-        tanh_c = np.tanh(f * c + i * g)
-        dc_total = dc_new if mistake == "no h path" else dc_new + dh_new * o * (1 - tanh_c**2)
-        dg_local = (1 - g**2) if mistake != "sigmoid for g" else g * (1 - g)
-        dz_blocks = [dc_total * g * i * (1 - i), dc_total * c * f * (1 - f), dc_total * i * dg_local,
-                     dh_new * tanh_c * o * (1 - o)]
-        dz = np.empty_like(z)
-        for k, block in zip(order, dz_blocks, strict=True):
-            dz[:, k * H:(k + 1) * H] = block
-        dxh = dz @ W.T
-        D = x.shape[1]
-        dc = dc_total if mistake == "no forget" else dc_total * f
-        dW = xh.T @ dz if mistake != "dW transposed" else (xh.T @ dz).T
-        db = dz.sum(axis=0) if mistake != "db mean" else dz.mean(axis=0)
-        return dxh[:, :D], dxh[:, D:], dc, dW, db
-    return answer
-
-
-def _gru(mistake):
-    def answer(x, h, W_x, W_h, b_x, b_h):
+def _gru_backward(mistake):
+    """The reference GRU step backward with one deliberate mistake."""
+    def answer(dh_new, x, h, W_x, W_h, b_x, b_h):
         H = h.shape[1]
         gx, gh = x @ W_x + b_x, h @ W_h + b_h
         r, z = _sig(gx[:, :H] + gh[:, :H]), _sig(gx[:, H:2 * H] + gh[:, H:2 * H])
-        if mistake == "bias outside reset":
-            n = np.tanh(gx[:, 2 * H:] + r * (h @ W_h[:, 2 * H:]) + b_h[2 * H:])
-        elif mistake == "reset on both":
-            n = np.tanh(r * (gx[:, 2 * H:] + gh[:, 2 * H:]))
-        else:
-            n = np.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
-        return z * n + (1 - z) * h if mistake == "z swapped" else (1 - z) * n + z * h
+        n = np.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
+        dn, dz = dh_new * (1 - z), dh_new * ((n - h) if mistake == "z sign" else (h - n))
+        dh = np.zeros_like(h) if mistake == "no direct path" else dh_new * z
+        da_n = dn * (1 - n**2)
+        da_r, da_z = da_n * gh[:, 2 * H:] * r * (1 - r), dz * z * (1 - z)
+        dgx = np.concatenate([da_r, da_z, da_n], axis=1)
+        dgh = np.concatenate([da_r, da_z, da_n if mistake == "no r on h's n" else da_n * r], axis=1)
+        db_h = dgh.sum(axis=0)
+        if mistake == "no r on b_hn":
+            db_h = dgx.sum(axis=0)
+        return dgx @ W_x.T, dh + dgh @ W_h.T, x.T @ dgx, h.T @ dgh, dgx.sum(axis=0), db_h
+    return answer
+
+
+def _coupled(mistake):
+    def answer(x, h, c, W, b):
+        H = h.shape[1]
+        z = np.concatenate([x, h], axis=1) @ W + b
+        f, g, o = _sig(z[:, :H]), np.tanh(z[:, H:2 * H]), _sig(z[:, 2 * H:])
+        if mistake == "order f, o, g":
+            o, g = _sig(z[:, H:2 * H]), np.tanh(z[:, 2 * H:])
+        i = {"i = f": f, "no input gate": 1.0}.get(mistake, 1 - f)
+        c_new = f * c + i * g
+        return (o * c_new if mistake == "no tanh" else o * np.tanh(c_new)), c_new
     return answer
 
 
@@ -262,23 +254,21 @@ WRONG = [
     ("09.forget_horizon", 120, "already below 0.01"),
     ("09.forget_horizon", 50, "not below 0.01 yet"),
     ("09.forget_horizon", 89.8, "whole number"),
-    ("09.lstm_step_backward", _step_backward("no h path"), "through h_new"),
-    ("09.lstm_step_backward", _step_backward("no forget"), "forget gate f"),
-    ("09.lstm_step_backward", _step_backward("gate order"), "differ from PyTorch"),
-    ("09.lstm_step_backward", _step_backward("sigmoid for g"), "differ from PyTorch"),
-    ("09.lstm_step_backward", _step_backward("db mean"), "db differ"),
-    ("09.lstm_step_backward", _step_backward("dW transposed"), "dW should have shape"),
-    ("09.lstm_step_backward", lambda dh, dc, x, h, c, W, b: (x, h, c, W), "a tuple (dx, dh, dc, dW, db)"),
-    ("09.lstm_step_backward", lambda dh, dc, x, h, c, W, b: (x, h, c, W, torch.zeros(1)), "uses torch"),
-    ("09.lstm_step_backward", lambda dh, dc, x, h, c, W, b: helpers.scratch.lstm.lstm_step_backward(dh, dc, None),
-     "without our lstm_step_backward"),
-    ("09.gru_step", _gru("z swapped"), "swapped"),
-    ("09.gru_step", _gru("bias outside reset"), "INCLUDING its bias"),
-    ("09.gru_step", _gru("reset on both"), "differs from PyTorch"),
-    ("09.gru_step", lambda x, h, W_x, W_h, b_x, b_h: h, "differs from PyTorch"),
-    ("09.gru_step", lambda x, h, W_x, W_h, b_x, b_h: h[:, :1], "should have shape"),
-    ("09.gru_step", lambda x, h, W_x, W_h, b_x, b_h: gru_forward(x[:, None], h, W_x, W_h, b_x, b_h)[1],  # noqa: F821
-     "without our gru_forward"),
+    ("09.gru_step_backward", _gru_backward("no direct path"), "reaches h_new directly"),
+    ("09.gru_step_backward", _gru_backward("no r on b_hn"), "carries the factor r"),
+    ("09.gru_step_backward", _gru_backward("z sign"), "differ from PyTorch"),
+    ("09.gru_step_backward", _gru_backward("no r on h's n"), "differ from PyTorch"),
+    ("09.gru_step_backward", lambda dh, x, h, W_x, W_h, b_x, b_h: (x, h, W_x, W_h, b_x), "a tuple (dx, dh, dW_x"),
+    ("09.gru_step_backward", lambda dh, x, h, W_x, W_h, b_x, b_h: (x, h, W_x.T, W_h, b_x, b_h), "should have shape"),
+    ("09.gru_step_backward", lambda dh, x, h, W_x, W_h, b_x, b_h: (x, h, W_x, W_h, b_x, torch.zeros(1)), "uses torch"),
+    ("09.coupled_gates", _coupled("i = f"), "i = 1 − f"),
+    ("09.coupled_gates", _coupled("no input gate"), "added whole"),
+    ("09.coupled_gates", _coupled("no tanh"), "through tanh"),
+    ("09.coupled_gates", _coupled("order f, o, g"), "order of the blocks"),
+    ("09.coupled_gates", lambda x, h, c, W, b: (h, c[:, :1]), "should both have shape"),
+    ("09.coupled_gates", lambda x, h, c, W, b: h, "a tuple (h_new, c_new)"),
+    ("09.coupled_gates", lambda x, h, c, W, b: helpers.scratch.lstm.lstm_step(x, h, c, W, b)[:2],
+     "write the step yourself"),
 ]
 
 
@@ -290,20 +280,33 @@ def test_first_hints_do_not_give_the_answer_away():
     firsts = first_hints("09", SOLUTIONS)
     assert "82944" not in firsts["09.param_count"] and "4·" not in firsts["09.param_count"]
     assert "90" not in firsts["09.forget_horizon"] and "ln" not in firsts["09.forget_horizon"]
-    assert "dc_total" not in firsts["09.lstm_step_backward"] and "1 −" not in firsts["09.lstm_step_backward"]
-    assert "(1 − z)" not in firsts["09.gru_step"]
+    assert "h − n" not in firsts["09.gru_step_backward"] and "factor r" not in firsts["09.gru_step_backward"]
+    assert "1 − f" not in firsts["09.coupled_gates"]
 
 
 def test_solutions_are_independent_of_the_helpers():
+    """The GRU backward solution equals autograd through our gru_forward's step, and the coupled step is
+    lstm_step with the input gate's block made from the forget gate's."""
     rng = np.random.default_rng(0)
     x, h, c = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
-    W, b = rng.normal(size=(7, 16)), rng.normal(size=16)
-    dh, dc = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
-    _, _, cache = helpers.scratch.lstm.lstm_step(x, h, c, W, b)
-    for ours, theirs in zip(lstm_step_backward(dh, dc, x, h, c, W, b),
-                            helpers.scratch.lstm.lstm_step_backward(dh, dc, cache), strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
     Wx, Wh = rng.normal(size=(3, 12)), rng.normal(size=(4, 12))
-    bx, bh = rng.normal(size=12), rng.normal(size=12)
-    np.testing.assert_allclose(gru_step(x, h, Wx, Wh, bx, bh),
-                               helpers.scratch.lstm.gru_forward(x[:, None], h, Wx, Wh, bx, bh)[1], rtol=1e-12)
+    bx, bh, dh = rng.normal(size=12), rng.normal(size=12), rng.normal(size=(2, 4))
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, h, Wx, Wh, bx, bh)]
+    gru = nn.GRUCell(3, 4).double()
+    with torch.no_grad():
+        for p, a in zip((gru.weight_ih, gru.weight_hh, gru.bias_ih, gru.bias_hh), ts[2:], strict=True):
+            p.copy_(a.T if a.ndim == 2 else a)
+    h_new = torch.func.functional_call(gru, {"weight_ih": ts[2].T, "weight_hh": ts[3].T, "bias_ih": ts[4],
+                                             "bias_hh": ts[5]}, (ts[0], ts[1]))
+    np.testing.assert_allclose(h_new.detach().numpy(), helpers.scratch.lstm.gru_forward(x[:, None], h, Wx, Wh, bx,
+                                                                                         bh)[1], rtol=1e-12)
+    (h_new * torch.tensor(dh)).sum().backward()
+    for ours, t in zip(gru_step_backward(dh, x, h, Wx, Wh, bx, bh), ts, strict=True):
+        np.testing.assert_allclose(ours, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    W3, b3 = rng.normal(size=(7, 12)), rng.normal(size=12)
+    f_block = (W3[:, :4], b3[:4])
+    W4 = np.concatenate([-f_block[0], W3], axis=1)  # σ(−a) = 1 − σ(a): an input gate that is 1 − f
+    b4 = np.concatenate([-f_block[1], b3])
+    for ours, theirs in zip(coupled_lstm_step(x, h, c, W3, b3), helpers.scratch.lstm.lstm_step(x, h, c, W4, b4)[:2],
+                            strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)

@@ -67,7 +67,8 @@ def _neuron_by_hand(answer):
 @exercise("01.bias_through_point", hints=(
     "A point lies on the decision boundary exactly when the neuron's z is 0 there.",
     "Write that condition for the point p, w·p + b = 0, and solve it for b.",
-    "b = −w·p, e.g. -np.dot(w, p).",
+    "Solved for b, the condition gives b = −(w·p): minus the dot product of w and p, one number whatever the "
+    "length of the vectors. np.dot computes a dot product.",
 ))
 def _bias_through_point(answer):
     rng = np.random.default_rng(2)

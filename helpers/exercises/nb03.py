@@ -52,7 +52,9 @@ def _softmax(Z):
     "every e^z from overflowing?",
     "Subtract each row's largest logit before np.exp: the largest exponent becomes e^0 = 1 and the row sum is at "
     "least 1. keepdims=True keeps the shapes broadcasting.",
-    "E = np.exp(Z - Z.max(axis=1, keepdims=True)); return E / E.sum(axis=1, keepdims=True)",
+    "softmax(z)_k = e^(z_k − m) / Σ_j e^(z_j − m), with m the row's largest logit. Z.max(axis=1, keepdims=True) "
+    "has shape (N, 1), so subtracting it from Z (N, K) shifts each row by its own maximum; take the row sums of "
+    "the exponentials the same way (.sum(axis=1, keepdims=True)) and divide.",
 ))
 def _softmax_checker(answer):
     forbid(answer, {"softmax": "write it yourself, with the trick that keeps it stable, not with a library's "

@@ -29,7 +29,9 @@ def _hand_backward(answer):
                  "side of 0?",
                  "The slope is 1 where X > 0 and `slope` elsewhere; np.where(condition, a, b) picks between two "
                  "values entry by entry. Then multiply by the upstream gradient dY.",
-                 "dX = dY * np.where(X > 0, 1.0, slope)"))
+                 "Entry by entry, dX is dY where X > 0 and slope · dY elsewhere, with the shape of X. Build the "
+                 "local slope (1 or slope) with np.where on the condition X > 0, then multiply it by dY "
+                 "elementwise (*, not @)."))
 def _leaky_relu_backward(answer):
     import torch
     import torch.nn.functional as F

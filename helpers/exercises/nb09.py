@@ -49,108 +49,100 @@ def _forget_horizon(answer):
     assert 0.95 ** (n - 1) >= 0.01, f"0.95 ** {n - 1} = {0.95**(n - 1):.3g} is already below 0.01: look earlier"
 
 
-def _lstm_step_torch(x, h, c, W, b, dh_new, dc_new):
-    """Gradients (dx, dh, dc, dW, db) of one LSTM step, by PyTorch's autograd in float64."""
+def _gru_step_torch(x, h, W_x, W_h, b_x, b_h, dh_new):
+    """Gradients (dx, dh, dW_x, dW_h, db_x, db_h) of one GRU step (PyTorch's gates r, z, n), by autograd in float64."""
     import torch
 
-    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, h, c, W, b)]
-    xt, ht, ct, Wt, bt = ts
+    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, h, W_x, W_h, b_x, b_h)]
+    xt, ht, Wxt, Wht, bxt, bht = ts
     H = h.shape[1]
-    z = torch.cat([xt, ht], dim=1) @ Wt + bt
-    i, f, g, o = torch.sigmoid(z[:, :H]), torch.sigmoid(z[:, H:2 * H]), torch.tanh(z[:, 2 * H:3 * H]), \
-        torch.sigmoid(z[:, 3 * H:])
-    c_new = f * ct + i * g
-    h_new = o * torch.tanh(c_new)
-    ((h_new * torch.tensor(dh_new)).sum() + (c_new * torch.tensor(dc_new)).sum()).backward()
+    gx, gh = xt @ Wxt + bxt, ht @ Wht + bht
+    r, z = torch.sigmoid(gx[:, :H] + gh[:, :H]), torch.sigmoid(gx[:, H:2 * H] + gh[:, H:2 * H])
+    n = torch.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
+    ((((1 - z) * n + z * ht) * torch.tensor(dh_new)).sum()).backward()
     return tuple(t.grad.numpy() for t in ts)
 
 
-@exercise("09.lstm_step_backward",
-          hints=("Run the forward pass first and keep every intermediate (the four gates, c_new, tanh(c_new)); "
-                 "then go through the lines in reverse, the last one first.",
-                 "The new cell reaches the loss two ways: dc_total = dc_new + dh_new · o · (1 − tanh²(c_new)). From "
-                 "c_new = f·c + i·g: df = dc_total·c, di = dc_total·g, dg = dc_total·i, dc = dc_total·f; "
-                 "do = dh_new·tanh(c_new).",
-                 "dz = concatenate([di·i(1−i), df·f(1−f), dg·(1−g²), do·o(1−o)], axis=1); then, as for a linear "
-                 "layer: dW = [x, h]ᵀ dz, db = dz.sum(axis=0), [dx, dh] = dz Wᵀ split at column D."))
-def _lstm_step_backward(answer):
+@exercise("09.gru_step_backward",
+          hints=("Recompute the forward step first and keep r, z, n and the hidden state's share of n; then go "
+                 "through the lines in reverse, the last one first.",
+                 "h_new = (1 − z)·n + z·h sends dh_new three ways: to n (times 1 − z), to z (times h − n) and "
+                 "straight to the old h (times z). Then through each gate's nonlinearity, and remember that r "
+                 "multiplies the hidden state's share of n, bias b_hn included.",
+                 "Collect the pre-activation gradients in two (B, 3H) arrays, one for x's products and one for "
+                 "h's: they agree in the r and z blocks and differ in the n block (h's carries the factor r). "
+                 "Each then goes back like a linear layer; the old h also keeps its direct share."))
+def _gru_step_backward(answer):
     forbid(answer, {"torch": "compute the gradients with NumPy (PyTorch is the referee)",
-                    "lstm_step_backward": "write the backward pass yourself, without our lstm_step_backward",
-                    "lstm_backward": "write the backward pass yourself, without our lstm_backward"})
+                    "gru_forward": "write the step yourself, without our gru_forward"})
     rng = np.random.default_rng()  # fresh inputs on every check: the answer must be right, not lucky
-    names = ("dx", "dh", "dc", "dW", "db")
+    names = ("dx", "dh", "dW_x", "dW_h", "db_x", "db_h")
     for B, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 1), (4, 3, 2)]:
-        x, h, c = rng.normal(size=(B, D)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
-        W, b = rng.normal(size=(D + H, 4 * H)), rng.normal(size=4 * H)
-        dh_new, dc_new = rng.normal(size=(B, H)), rng.normal(size=(B, H))
-        got = tuple_answer(answer(dh_new.copy(), dc_new.copy(), x.copy(), h.copy(), c.copy(), W.copy(), b.copy()),
-                           5, "a tuple (dx, dh, dc, dW, db) of NumPy arrays")
+        x, h = rng.normal(size=(B, D)), rng.normal(size=(B, H))
+        W_x, W_h = rng.normal(size=(D, 3 * H)), rng.normal(size=(H, 3 * H))
+        b_x, b_h, dh_new = rng.normal(size=3 * H), rng.normal(size=3 * H), rng.normal(size=(B, H))
+        got = tuple_answer(answer(dh_new.copy(), x.copy(), h.copy(), W_x.copy(), W_h.copy(), b_x.copy(), b_h.copy()),
+                           6, "a tuple (dx, dh, dW_x, dW_h, db_x, db_h) of NumPy arrays")
         got = [np.asarray(g, dtype=np.float64) for g in got]
-        want = _lstm_step_torch(x, h, c, W, b, dh_new, dc_new)
+        want = _gru_step_torch(x, h, W_x, W_h, b_x, b_h, dh_new)
         case = f"B={B}, D={D}, H={H}"
         for name, g, w in zip(names, got, want, strict=True):
             assert g.shape == w.shape, f"{name} should have shape {w.shape}, got {g.shape} ({case})"
         close = [np.allclose(g, w, rtol=1e-9, atol=1e-10) for g, w in zip(got, want, strict=True)]
         if all(close):
             continue
-        if not close[2]:
-            _diagnose_dc(got, want, x, h, c, W, b, dh_new, dc_new)
+        if not close[1] and all(close[k] for k in (0, 2, 3, 4, 5)):
+            z = 1 / (1 + np.exp(-((x @ W_x + b_x)[:, H:2 * H] + (h @ W_h + b_h)[:, H:2 * H])))
+            if np.allclose(got[1] + dh_new * z, want[1], rtol=1e-9, atol=1e-10):
+                raise AssertionError("dh misses a path: the old state also reaches h_new directly, through z·h")
+        if all(close[:5]) and not close[5]:
+            raise AssertionError("db_h differs in the n block: b_hn sits INSIDE r·(h W_hn + b_hn), so its gradient "
+                                 "carries the factor r")
         wrong = [n for n, ok in zip(names, close, strict=True) if not ok]
         raise AssertionError(f"{', '.join(wrong)} differ from PyTorch's autograd ({case}); the others are right")
 
 
-def _diagnose_dc(got, want, x, h, c, W, b, dh_new, dc_new):
-    """Name the two classic mistakes in dc: the path through h_new left out, the forget gate left out."""
+def _coupled_step(x, h, c, W, b):
+    """The reference coupled-gate LSTM step: gates f, g, o in W's columns, i = 1 − f."""
     H = h.shape[1]
     z = np.concatenate([x, h], axis=1) @ W + b
-    f = 1 / (1 + np.exp(-z[:, H:2 * H]))
-    if np.allclose(got[2], dc_new * f, rtol=1e-9, atol=1e-10):
-        raise AssertionError("dc misses a path: the new cell also reaches the loss through h_new = o·tanh(c_new)")
-    if np.allclose(got[2] * f, want[2], rtol=1e-9, atol=1e-10):
-        raise AssertionError("dc: going back through c_new = f·c + i·g multiplies the gradient by the forget gate f")
+    f, g, o = 1 / (1 + np.exp(-z[:, :H])), np.tanh(z[:, H:2 * H]), 1 / (1 + np.exp(-z[:, 2 * H:]))
+    c_new = f * c + (1 - f) * g
+    return o * np.tanh(c_new), c_new
 
 
-def _gru_step_torch(x, h, W_x, W_h, b_x, b_h):
-    import torch
-
-    cell = torch.nn.GRUCell(W_x.shape[0], h.shape[1]).double()
-    with torch.no_grad():
-        for p, a in zip((cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh), (W_x.T, W_h.T, b_x, b_h),
-                        strict=True):
-            p.copy_(torch.tensor(a))
-        return cell(torch.tensor(x), torch.tensor(h)).numpy()
-
-
-@exercise("09.gru_step",
-          hints=("Compute x's share and h's share of all three gates with one product each, then cut them into "
-                 "r, z and n blocks of H columns.",
-                 "r and z take the sigmoid of (x's share + h's share); the candidate n = tanh(x's n-share + r · h's "
-                 "n-share): the reset gate multiplies only the hidden part, bias included.",
-                 "gx = x @ W_x + b_x; gh = h @ W_h + b_h; r = σ(gx_r + gh_r); z = σ(gx_z + gh_z); "
-                 "n = tanh(gx_n + r * gh_n); return (1 − z) * n + z * h."))
-def _gru_step(answer):
-    forbid(answer, {"torch": "write it in NumPy (PyTorch is the referee)",
-                    "gru_forward": "write the step yourself, without our gru_forward"})
+@exercise("09.coupled_gates",
+          hints=("It is lstm_step with one gate fewer: W now has 3H columns, for f, g and o, and the input gate is "
+                 "not learned but tied to the forget gate.",
+                 "What is written is what is forgotten: i = 1 − f. The cell is then a weighted average of the old "
+                 "cell and the candidate, and h_new is computed exactly as in the LSTM.",
+                 "Cut z = [x, h] W + b into three blocks of H columns (f, g, o, in that order), apply σ, tanh, σ, "
+                 "then build c_new from f, c and g, and h_new from o and c_new."))
+def _coupled_gates(answer):
+    forbid(answer, {"torch": "write it in NumPy", "lstm_step": "write the step yourself (you may read lstm_step)"})
     rng = np.random.default_rng()
     for B, D, H in [(3, 4, 5), (1, 2, 3), (2, 1, 1)]:
-        x, h = rng.normal(size=(B, D)), rng.normal(size=(B, H))
-        W_x, W_h = rng.normal(size=(D, 3 * H)), rng.normal(size=(H, 3 * H))
-        b_x, b_h = rng.normal(size=3 * H), rng.normal(size=3 * H)
-        got = answer(x.copy(), h.copy(), W_x.copy(), W_h.copy(), b_x.copy(), b_h.copy())
-        got = np.asarray(got, dtype=np.float64)
-        want = _gru_step_torch(x, h, W_x, W_h, b_x, b_h)
+        x, h, c = rng.normal(size=(B, D)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+        W, b = rng.normal(size=(D + H, 3 * H)), rng.normal(size=3 * H)
+        got = tuple_answer(answer(x.copy(), h.copy(), c.copy(), W.copy(), b.copy()), 2,
+                           "a tuple (h_new, c_new) of NumPy arrays")
+        h_got, c_got = (np.asarray(a, dtype=np.float64) for a in got)
+        h_want, c_want = _coupled_step(x, h, c, W, b)
         case = f"B={B}, D={D}, H={H}"
-        assert got.shape == want.shape, f"the new h should have shape {want.shape}, got {got.shape} ({case})"
-        if np.allclose(got, want, rtol=1e-9, atol=1e-10):
-            continue
-        gx, gh = x @ W_x + b_x, h @ W_h + b_h
-        r = 1 / (1 + np.exp(-(gx[:, :H] + gh[:, :H])))
-        z = 1 / (1 + np.exp(-(gx[:, H:2 * H] + gh[:, H:2 * H])))
-        n = np.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
-        if np.allclose(got, z * n + (1 - z) * h, rtol=1e-9, atol=1e-10):
-            raise AssertionError("z and 1 − z are swapped: in PyTorch's GRU, z is the share of the OLD state kept")
-        n_wrong = np.tanh(gx[:, 2 * H:] + r * (h @ W_h[:, 2 * H:]) + b_h[2 * H:])
-        if np.allclose(got, (1 - z) * n_wrong + z * h, rtol=1e-9, atol=1e-10):
-            raise AssertionError("the reset gate multiplies h's share of n INCLUDING its bias b_hn: "
-                                 "r · (h W_hn + b_hn)")
-        raise AssertionError(f"the new h differs from PyTorch's nn.GRUCell ({case})")
+        assert h_got.shape == h_want.shape and c_got.shape == c_want.shape, \
+            f"h_new and c_new should both have shape {h_want.shape}, got {h_got.shape} and {c_got.shape} ({case})"
+        if np.allclose(c_got, c_want, rtol=1e-9, atol=1e-10):
+            if np.allclose(h_got, h_want, rtol=1e-9, atol=1e-10):
+                continue
+            z = np.concatenate([x, h], axis=1) @ W + b
+            if np.allclose(h_got, c_want / (1 + np.exp(-z[:, 2 * H:])), rtol=1e-9, atol=1e-10):
+                raise AssertionError("h_new shows the cell through tanh: h_new = o · tanh(c_new)")
+            raise AssertionError(f"c_new is right, h_new is not ({case})")
+        z = np.concatenate([x, h], axis=1) @ W + b
+        f, g = 1 / (1 + np.exp(-z[:, :H])), np.tanh(z[:, H:2 * H])
+        if np.allclose(c_got, f * c + f * g, rtol=1e-9, atol=1e-10):
+            raise AssertionError("you wrote with i = f: the input gate is tied to the forget gate as i = 1 − f")
+        if np.allclose(c_got, f * c + g, rtol=1e-9, atol=1e-10):
+            raise AssertionError("the candidate is added whole: scale it by the input gate i = 1 − f")
+        raise AssertionError(f"c_new differs from the coupled-gate step ({case}): check the order of the blocks "
+                             "(f, g, o) and which nonlinearity each gets")

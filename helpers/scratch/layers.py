@@ -81,8 +81,9 @@ def relu_backward(dY, X):
 
 
 def sigmoid(X):
-    """σ(x) = 1 / (1 + e^-x), elementwise, written as exp(-log(1 + e^-x)) so that it never overflows."""
-    return np.exp(-np.logaddexp(0, -X))
+    """σ(x) = 1 / (1 + e^-x), elementwise, computed as (1 + tanh(x / 2)) / 2: the same function (multiply the
+    fraction by e^(x/2) / e^(x/2)), but tanh never overflows, and it is one fast NumPy call."""
+    return 0.5 * (1 + np.tanh(0.5 * X))
 
 
 def sigmoid_backward(dY, Y):

@@ -12,26 +12,16 @@ notebook and this file drift apart). Shapes follow ``nn.LSTM(D, H, batch_first=T
     b: (4H,)          PyTorch's two biases, added
     hs: (B, T, H)     every hidden state h_1 .. h_T (what ``nn.LSTM`` returns as its output)
 
-    hs, (h_T, c_T), cache = lstm_forward(x, h0, c0, W, b)
-    dx, dh0, dc0, dW, db = lstm_backward(dhs, dh_T, dc_T, cache)
+    hs, (h_T, c_T), caches = lstm_forward(x, h0, c0, W, b)
+    dx, dh0, dc0, dW, db = lstm_backward(dhs, dh_T, dc_T, caches)
 """
 
 import numpy as np
 
-__all__ = ["sigmoid", "check_lstm", "fuse_lstm_weights", "lstm_step", "lstm_step_backward", "lstm_forward",
+from helpers.scratch.layers import sigmoid  # notebook 04's: never overflows
+
+__all__ = ["check_lstm", "fuse_lstm_weights", "lstm_step", "lstm_step_backward", "lstm_forward",
            "lstm_backward", "check_gru", "gru_forward"]
-
-
-def sigmoid(z, out=None):
-    """σ(z) = 1 / (1 + e^(−z)), elementwise; z: any shape. With ``out`` (may be z itself) nothing new is allocated.
-
-    For z below about −88 (float32) or −709 (float64), e^(−z) overflows to inf and σ(z) = 1 / inf = 0, which is
-    right: that overflow is expected, so its warning is silenced.
-    """
-    with np.errstate(over="ignore", under="ignore"):
-        out = np.exp(np.negative(z, out=out), out=out)
-    out += 1.0
-    return np.reciprocal(out, out=out)
 
 
 def check_lstm(x, h0, c0, W, b, where):
@@ -95,74 +85,46 @@ def lstm_step_backward(dh_new, dc_new, cache):
     dz = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)], axis=1)  # (B, 4H)
     dxh = dz @ W.T  # (B, D + H)
     D = xh.shape[1] - c.shape[1]
+    # dc_total * f: back one step along the cell, the gradient is only multiplied by the forget gate (section 6)
     return dxh[:, :D], dxh[:, D:], dc_total * f, xh.T @ dz, dz.sum(axis=0)
 
 
 def lstm_forward(x, h0, c0, W, b):
-    """An LSTM over whole sequences. x: (B, T, D), h0, c0: (B, H), W: (D + H, 4H), b: (4H,).
+    """An LSTM over whole sequences: lstm_step T times, with the same W and b at every step.
 
-    Returns (hs, (h_T, c_T), cache): hs (B, T, H) holds every step's h, as nn.LSTM(batch_first=True) returns it.
-    Built for speed: the input's share of all T steps' gates is ONE big product before the loop; in the loop,
-    one (B, H) @ (H, 4H) product per step adds the hidden state's share, and ONE sigmoid over all 4H columns
-    makes the four gates in place (tanh is a sigmoid in disguise: tanh(a) = 2σ(2a) − 1). The gates stay where
-    they are for the backward pass. Nothing is allocated per step.
+    x: (B, T, D), h0, c0: (B, H), W: (D + H, 4H), b: (4H,). Returns (hs, (h_T, c_T), caches): hs (B, T, H)
+    holds every step's h, as nn.LSTM(batch_first=True) returns it; caches, one per step, are for lstm_backward.
     """
     B, T, D, H = check_lstm(x, h0, c0, W, b, "lstm_forward")
-    dtype = np.result_type(x, h0, c0, W, b)
-    W_x, W_h = W[:D], W[D:]  # views, not copies: the rows that multiply x and the rows that multiply h
-    x_tb = x.transpose(1, 0, 2).reshape(T * B, D)  # time first (one copy), so that step t's rows are contiguous
-    gates = (x_tb @ W_x + b).astype(dtype, copy=False).reshape(T, B, 4 * H)
-    hs = np.empty((T + 1, B, H), dtype)  # hs[t + 1] is h after step t; hs[0] is h0
-    cs = np.empty((T + 1, B, H), dtype)
-    tanh_cs = np.empty((T, B, H), dtype)
-    hs[0], cs[0] = h0, c0
-    hw, ig = np.empty((B, 4 * H), dtype), np.empty((B, H), dtype)  # scratch space for h @ W_h and for i * g
-    for t in range(T):
-        z = gates[t]  # (B, 4H): the pre-activations of step t's four gates, side by side
-        z += np.matmul(hs[t], W_h, out=hw)
-        g = z[:, 2 * H:3 * H]
-        g *= 2
-        sigmoid(z, out=z)  # i, f and o; and σ(2a) in the candidate's block ...
-        g *= 2
-        g -= 1  # ... which becomes tanh(a) = 2σ(2a) − 1
-        np.multiply(z[:, H:2 * H], cs[t], out=cs[t + 1])  # c = f * c_prev ...
-        np.multiply(z[:, :H], z[:, 2 * H:3 * H], out=ig)
-        cs[t + 1] += ig  # ... + i * g
-        np.tanh(cs[t + 1], out=tanh_cs[t])
-        np.multiply(z[:, 3 * H:], tanh_cs[t], out=hs[t + 1])  # h = o * tanh(c)
-    return hs[1:].transpose(1, 0, 2), (hs[T], cs[T]), (x_tb, W, gates, hs, cs, tanh_cs)
+    hs = np.empty((B, T, H), dtype=np.result_type(x, h0, c0, W, b))
+    h, c, caches = h0, c0, []
+    for t in range(T):  # one step after another: step t needs the h and c of step t - 1
+        h, c, cache = lstm_step(x[:, t], h, c, W, b)
+        hs[:, t] = h
+        caches.append(cache)
+    return hs, (h, c), caches
 
 
-def lstm_backward(dhs, dh_T, dc_T, cache):
-    """Backpropagation through time for lstm_forward.
+def lstm_backward(dhs, dh_T, dc_T, caches):
+    """Backpropagation through time for lstm_forward: lstm_step_backward from the last step to the first.
 
     dhs: (B, T, H), the loss's gradient with respect to every step's h (zeros where the loss ignores a step);
     dh_T, dc_T: (B, H), its gradients with respect to the final state (or None). Returns (dx, dh0, dc0, dW, db).
-    Only dh and dc travel backwards step by step; each weight gradient, a sum over the steps, is one product.
     """
-    x_tb, W, gates, hs, cs, tanh_cs = cache
-    T, B, H = tanh_cs.shape
-    D = W.shape[0] - H
+    xh, c, *_, W = caches[0]
+    (B, H), T = c.shape, len(caches)
+    D = xh.shape[1] - H
     if dhs.shape != (B, T, H):
         raise ValueError(f"lstm_backward expects dhs of shape (B, T, H) = ({B}, {T}, {H}), got {dhs.shape}")
-    W_h = W[D:]
-    dh = np.zeros((B, H), hs.dtype) if dh_T is None else dh_T.copy()
-    dc = np.zeros((B, H), hs.dtype) if dc_T is None else dc_T.copy()
-    dz = np.empty_like(gates)  # (T, B, 4H): gradients of the gates' pre-activations
+    dh = np.zeros((B, H), dhs.dtype) if dh_T is None else dh_T
+    dc = np.zeros((B, H), dhs.dtype) if dc_T is None else dc_T
+    dx, dW, db = np.empty((B, T, D), dhs.dtype), np.zeros_like(W), np.zeros(4 * H, W.dtype)
     for t in reversed(range(T)):
-        i, f, g, o = (gates[t][:, k * H:(k + 1) * H] for k in range(4))
-        dh += dhs[:, t]
-        dc += dh * o * (1 - tanh_cs[t] ** 2)  # through h = o * tanh(c)
-        dz[t, :, :H] = dc * g * i * (1 - i)
-        dz[t, :, H:2 * H] = dc * cs[t] * f * (1 - f)
-        dz[t, :, 2 * H:3 * H] = dc * i * (1 - g**2)
-        dz[t, :, 3 * H:] = dh * tanh_cs[t] * o * (1 - o)
-        dc = dc * f  # the gradient highway: going back one step, the cell's gradient is only multiplied by f
-        dh = dz[t] @ W_h.T
-    dz2 = dz.reshape(T * B, 4 * H)
-    dW = np.concatenate([x_tb.T @ dz2, hs[:T].reshape(T * B, H).T @ dz2], axis=0)
-    dx = (dz2 @ W[:D].T).reshape(T, B, D).transpose(1, 0, 2)
-    return dx, dh, dc, dW, dz2.sum(axis=0)
+        dh = dh + dhs[:, t]  # h_t reaches the loss directly, and through every later step
+        dx[:, t], dh, dc, dW_t, db_t = lstm_step_backward(dh, dc, caches[t])
+        dW += dW_t  # the same W at every step: its gradient is the sum of the steps' shares
+        db += db_t
+    return dx, dh, dc, dW, db
 
 
 def check_gru(x, h0, W_x, W_h, b_x, b_h, where):
