@@ -116,8 +116,8 @@ def _coupled_step(x, h, c, W, b):
                  "not learned but tied to the forget gate.",
                  "What is written is what is forgotten: i = 1 − f. The cell is then a weighted average of the old "
                  "cell and the candidate, and h_new is computed exactly as in the LSTM.",
-                 "Cut z = [x, h] W + b into three blocks of H columns (f, g, o, in that order), apply σ, tanh, σ, "
-                 "then build c_new from f, c and g, and h_new from o and c_new."))
+                 "Start from lstm_step's lines: what changes is the width of W (three blocks, in the order f, g, o) "
+                 "and the line that makes c_new; each gate keeps the nonlinearity it has in the LSTM."))
 def _coupled_gates(answer):
     forbid(answer, {"torch": "write it in NumPy", "lstm_step": "write the step yourself (you may read lstm_step)"})
     rng = np.random.default_rng()
