@@ -100,8 +100,7 @@ DECLARED = {
     "03_feedforward": Sweep(
         metrics=(
             Metric("noisy XOR: training accuracy", "xor_acc", ">=", r"xor_acc >= ([0-9.]+)", ACCURACY),
-            Metric("digits MLP: test accuracy", 'log.last("test_accuracy")', ">=",
-                   r'log\.last\("test_accuracy"\) >= ([0-9.]+)', ACCURACY),
+            Metric("digits MLP: test accuracy", "test_accuracy", ">=", r"\btest_accuracy >= ([0-9.]+)", ACCURACY),
             Metric("spirals, width 32, depth 3: training accuracy", "ACC_SP[32, 3]", ">=",
                    r"ACC_SP\[32, 3\] >= ([0-9.]+)", ACCURACY),
             Metric("spirals, width 1, depth 1: training accuracy", "ACC_SP[1, 1]", "<=",
@@ -277,6 +276,10 @@ DECLARED = {
             Claim("DCGAN, 300 steps: all 10 classes", "np.count_nonzero(hist) == 10", r"assert judge_acc >= "),
             Claim("shipped DCGAN: more confident than the 300-step one", "long_confident > confident",
                   r"assert long_confident >= "),
+            Claim("DCGAN, 300 steps: D ahead over the last 50 steps (L_D < 2 log 2, L_G > log 2)",
+                  "late_D < 2 * math.log(2) and late_G > math.log(2)", r"assert late_D < 2 \* math\.log\(2\)"),
+            Claim("FID against training digits: real test digits < shipped DCGAN < 300-step DCGAN",
+                  "fid_real < fid_long < fid_300", r"assert fid_real < fid_long < fid_300"),
         ),
     ),
     "11_transformer": Sweep(

@@ -168,28 +168,54 @@ def test_gradient_norm_widget_draws_every_setting():
         plt.close(fig)
 
 
+def test_bptt_figure_draws_both_gradient_paths_in_red():
+    import matplotlib.pyplot as plt
+
+    for T in (1, 4):
+        fig, ax = plt.subplots()
+        NB.draw_bptt(ax, T)
+        red = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None
+               and a.arrow_patch.get_edgecolor()[:3] == plt.matplotlib.colors.to_rgb("#d62728")]
+        assert len(red) == 2 * T - 1  # one from each output, one from each next state (the last state has none)
+        plt.close(fig)
+
+
+def test_bits_and_perplexity():
+    bits, perplexity = NB.bits_and_perplexity(np.log(27))
+    assert np.isclose(perplexity, 27) and np.isclose(bits, np.log2(27))
+
+
+def test_layer_weights_reads_one_layer_or_direction():
+    rnn = torch.nn.RNN(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    W_xh, W_hh, b = NB.layer_weights(rnn, "l1_reverse")
+    assert W_xh.shape == (4, 8) and W_hh.shape == (4, 4)  # layer 2 reads both directions of layer 1: 2H inputs
+    np.testing.assert_allclose(b, (rnn.bias_ih_l1_reverse + rnn.bias_hh_l1_reverse).detach().numpy())
+
+
 def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here
 
-    for key, answer in [("08.param_count", ...), ("08.softmax_temperature", stub), ("08.clip_grad_norm", stub),
-                        ("08.relu_rnn_step_backward", stub)]:
+    for key, answer in [("08.param_count", ...), ("08.temperature_shares", {0.5: ..., 1.0: ..., 1.5: ...}),
+                        ("08.temperature_shares", ...), ("08.clip_grad_norm", stub), ("08.truncated_bptt", stub)]:
         assert check(key, answer) is False
         assert "not attempted yet" in capsys.readouterr().out
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _relu_step(slope="relu", prev="h_prev", reduce="sum"):
-    """relu_rnn_step_backward with one deliberate mistake."""
-    def answer(dh, x_t, h_prev, h_t, W_xh, W_hh):
-        da = {"relu": dh * (h_t > 0), "tanh": dh * (1 - h_t ** 2), "none": dh}[slope]
-        dW_hh = da.T @ (h_prev if prev == "h_prev" else h_t)
-        db = da.sum(axis=0) if reduce == "sum" else da.mean(axis=0)
-        return da @ W_xh, da @ W_hh, da.T @ x_t, dW_hh, db
+def _truncated(K_used=None, transpose=False):
+    """truncated_dW_hh with one deliberate mistake: K_used(K, T) steps instead of K, or the result transposed."""
+    def answer(x, h0, W_xh, W_hh, b, g, K):
+        T = x.shape[1]
+        hs = [h0]
+        for t in range(T):
+            hs.append(np.tanh(x[:, t] @ W_xh.T + hs[-1] @ W_hh.T + b))
+        steps = K if K_used is None else K_used(K, T)
+        dW_hh, dh = np.zeros_like(W_hh), g
+        for t in range(T, T - steps, -1):
+            da = dh * (1 - hs[t] ** 2)
+            dW_hh += da.T @ hs[t - 1]
+            dh = da @ W_hh
+        return dW_hh.T if transpose else dW_hh
     return answer
 
 
@@ -204,14 +230,16 @@ WRONG = [
     ("08.param_count", SOLUTIONS["08.param_count"] - 128 * 128, "left out W_hh"),
     ("08.param_count", 12345, "is not the count"),
     ("08.param_count", "25083", "answer with an int"),
-    ("08.softmax_temperature", lambda z, t: _softmax(z * t), "multiplied by the temperature"),
-    ("08.softmax_temperature", lambda z, t: np.exp(z / t) / np.exp(z / t).sum(axis=1, keepdims=True), "overflows"),
-    ("08.softmax_temperature", lambda z, t: np.exp(z / t - (z / t).max()) / np.exp(z / t - (z / t).max()).sum(),
-     "each ROW must sum to 1"),
-    ("08.softmax_temperature", lambda z, t: _softmax(z), "wrong probabilities"),
-    ("08.softmax_temperature", lambda z, t: _softmax(z / t)[:, :-1], "should give probabilities"),
-    ("08.softmax_temperature", lambda z, t: torch.softmax(torch.tensor(z / t), -1).numpy(), "ready-made softmax"),
-    ("08.softmax_temperature", lambda z, t: torch.exp(torch.tensor(z / t)).numpy(), "uses torch"),
+    ("08.temperature_shares", {0.5: 0.05, 1.0: 0.19, 1.5: 0.56}, "RISE with the temperature"),
+    ("08.temperature_shares", {0.5: 168, 1.0: 57, 1.5: 15}, "not a count"),
+    ("08.temperature_shares", {0.5: 0.19, 1.0: 0.19, 1.5: 0.19}, "three shares are equal"),
+    ("08.temperature_shares", {0.5: 0.5, 1.0: 0.5, 1.5: 0.1}, "should fall at every step"),
+    ("08.temperature_shares", {0.5: 0.1, 1.0: 0.05, 1.5: 0.01}, "far from what this model gives"),
+    ("08.temperature_shares", {0.5: 0.3 - 0.01, 1.0: 0.2, 1.5: 0.1}, "at temperature 0.5"),
+    ("08.temperature_shares", {0.5: 0.5, 1.0: 0.4, 1.5: 0.1}, "at temperature 1.0"),
+    ("08.temperature_shares", {0.5: -0.5, 1.0: -0.6, 1.5: -0.7}, "cannot be negative"),
+    ("08.temperature_shares", {0.5: 0.56, 1.0: 0.19}, "no entry for [1.5]"),
+    ("08.temperature_shares", [0.56, 0.19, 0.05], "answer with a dict"),
     ("08.clip_grad_norm", lambda g, c: {k: np.clip(v, -c, c) for k, v in g.items()}, "np.clip caps each ENTRY"),
     ("08.clip_grad_norm",
      lambda g, c: {k: v * min(1.0, c / np.linalg.norm(v)) for k, v in g.items()}, "each array was clipped on its own"),
@@ -221,19 +249,13 @@ WRONG = [
      "wrong result for a global norm"),
     ("08.clip_grad_norm", lambda g, c: list(g.values()), "return a dict"),
     ("08.clip_grad_norm", lambda g, c: {k: v.ravel() for k, v in g.items()}, "should keep its shape"),
-    ("08.relu_rnn_step_backward", _relu_step(slope="tanh"), "the tanh step's slope"),
-    ("08.relu_rnn_step_backward", _relu_step(slope="none"), "straight through the ReLU"),
-    ("08.relu_rnn_step_backward", _relu_step(prev="h_t"), "PREVIOUS state h_prev"),
-    ("08.relu_rnn_step_backward", _relu_step(reduce="mean"), "db averages over the batch"),
-    ("08.relu_rnn_step_backward",
-     lambda dh, x, hp, h, Wx, Wh: (dh @ Wx, dh @ Wh, dh.T @ x, dh.T @ hp), "a tuple (dx_t, dh_prev"),
-    ("08.relu_rnn_step_backward",
-     lambda dh, x, hp, h, Wx, Wh: ((dh * (h > 0)) @ Wx, (dh * (h > 0)) @ Wh, Wx, Wh, dh.sum(axis=0)),
-     "differs from PyTorch's autograd"),
-    ("08.relu_rnn_step_backward",
-     lambda dh, x, hp, h, Wx, Wh: ((dh * (h > 0)) @ Wx, (dh * (h > 0)) @ Wh.T, (dh * (h > 0)).T @ x,
-                                   (dh * (h > 0)).T @ hp, (dh * (h > 0)).sum(axis=0)), "dh_prev"),
-    ("08.relu_rnn_step_backward", lambda dh, x, hp, h, Wx, Wh: torch.zeros(1), "uses torch"),
+    ("08.truncated_bptt", _truncated(K_used=lambda K, T: min(K + 1, T)), "K + 1"),
+    ("08.truncated_bptt", _truncated(K_used=lambda K, T: max(K - 1, 0)), "K − 1"),
+    ("08.truncated_bptt", _truncated(K_used=lambda K, T: T), "full BPTT"),
+    ("08.truncated_bptt", _truncated(transpose=True), "transposed"),
+    ("08.truncated_bptt", lambda x, h0, W_xh, W_hh, b, g, K: W_hh[:1], "should have shape"),
+    ("08.truncated_bptt", lambda x, h0, W_xh, W_hh, b, g, K: np.zeros_like(W_hh), "differs from PyTorch"),
+    ("08.truncated_bptt", lambda x, h0, W_xh, W_hh, b, g, K: torch.zeros(1), "uses torch"),
 ]
 
 
@@ -244,6 +266,6 @@ WRONG = [
 def test_first_hints_do_not_give_the_answer_away():
     firsts = first_hints("08", SOLUTIONS)
     assert str(SOLUTIONS["08.param_count"]) not in firsts["08.param_count"] and "128" not in firsts["08.param_count"]
-    assert "max(" not in firsts["08.softmax_temperature"] and "np.exp" not in firsts["08.softmax_temperature"]
+    assert "fall" not in firsts["08.temperature_shares"] and "real ones" not in firsts["08.temperature_shares"]
     assert "sqrt" not in firsts["08.clip_grad_norm"] and "min(" not in firsts["08.clip_grad_norm"]
-    assert "h_t > 0" not in firsts["08.relu_rnn_step_backward"] and "@" not in firsts["08.relu_rnn_step_backward"]
+    assert "da" not in firsts["08.truncated_bptt"] and "T − K + 1" not in firsts["08.truncated_bptt"]

@@ -234,6 +234,48 @@ def test_diagram_and_one_d_discriminator():
     np.testing.assert_allclose(D(xs), p_data / (p_data + p_g), atol=0.03)
 
 
+def test_xy_game_spirals_out_together_and_loops_in_turns():
+    together, in_turns = NB.play_xy(50, 0.2, in_turns=False), NB.play_xy(50, 0.2, in_turns=True)
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.04 ** (np.arange(51) / 2), rtol=1e-12)
+    # in turns the step is a linear map of determinant 1: it neither grows nor shrinks areas, and the orbit stays near 1
+    radii = np.linalg.norm(in_turns, axis=1)
+    assert radii.max() < 1.12 and radii.min() > 0.89
+
+
+def test_divergences_on_the_line():
+    p, q = NB.gaussian_pdf(NB.LINE, 0.0, 0.3), NB.gaussian_pdf(NB.LINE, 3.0, 0.3)
+    assert abs(NB.js_divergence(p, p)) < 1e-12 and abs(NB.js_divergence(p, q) - np.log(2)) < 1e-6
+    assert abs(NB.wasserstein_1(p, q) - 3.0) < 1e-6 and abs(NB.wasserstein_1(p, p)) < 1e-12
+    wide = NB.gaussian_pdf(NB.LINE, 0.0, 0.6)  # KL of two Gaussians in closed form: log(s2/s1) + s1²/(2 s2²) − ½
+    assert abs(NB.kl_divergence(p, wide) - (np.log(2) + 0.3**2 / (2 * 0.6**2) - 0.5)) < 1e-6
+
+
+def test_divergence_slider_changes_the_figure():
+    p_line = NB.gaussian_pdf(NB.LINE, 0.0, 0.3)
+    NB.draw_divergences.__globals__.update(p_line=p_line, js_curve=np.zeros(len(NB.SHIFTS)),
+                                           w1_curve=np.abs(NB.SHIFTS))
+    sweep(NB.draw_divergences, {"shift": slider("shift", 2.0, -4.0, 4.0, step=0.25)}, figsize=(12, 4.2), ncols=2)
+
+
+def test_frechet_distance_of_gaussians_in_closed_form():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(4000, 3)), rng.normal(size=(4000, 3))
+    assert abs(NB.frechet_distance(a, a)) < 1e-9
+    # diagonal covariances: ||mu1 - mu2||² + sum (s1 - s2)², from the samples' own statistics
+    shifted = b * np.array([1.0, 2.0, 0.5]) + np.array([1.0, 0.0, -2.0])
+    mu = a.mean(axis=0) - shifted.mean(axis=0)
+    s1, s2 = a.std(axis=0, ddof=1), shifted.std(axis=0, ddof=1)
+    assert abs(NB.frechet_distance(a, shifted) - (mu @ mu + np.sum((s1 - s2) ** 2))) < 0.05
+
+
+def test_nearest_training_digit_finds_copies_at_distance_zero():
+    rng = np.random.default_rng(0)
+    train = rng.uniform(size=(50, 28, 28))
+    NB.nearest_training_digit.__globals__["train_flat"] = train.reshape(50, -1)
+    nearest, dist = NB.nearest_training_digit(train[[7, 3]] + np.array([0.0, 0.01])[:, None, None])
+    assert list(nearest) == [7, 3] and dist[0] < 1e-6 and abs(dist[1] - 0.01 * 28) < 1e-6
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Exercises
 
@@ -242,7 +284,8 @@ def test_stubs_count_as_not_attempted(capsys):
     def stub(*args):
         ...  # your code here
 
-    for key, answer in [("10.optimal_d", ...), ("10.gradient_ratio", ...), ("10.discriminator_grads", stub),
+    for key, answer in [("10.divergences", (..., ...)),
+                        ("10.who_is_ahead", {"a": ..., "b": ..., "c": ...}), ("10.discriminator_grads", stub),
                         ("10.generator_grads", stub)]:
         assert check(key, answer) is False
         assert "not attempted yet" in capsys.readouterr().out
@@ -280,17 +323,21 @@ def _g_grads(mistake):
 
 
 WRONG = [
-    ("10.optimal_d", 3.0, "divide by their SUM"),
-    ("10.optimal_d", 0.25, "generator's share"),
-    ("10.optimal_d", 0.5, "EQUAL"),
-    ("10.optimal_d", 0.3, "compare it with p_g"),
-    ("10.optimal_d", 0.7, "is not D*(x) here"),
-    ("10.optimal_d", 1.5, "not a probability"),
-    ("10.optimal_d", "0.75", "answer with a number"),
-    ("10.gradient_ratio", 0.002 / 0.998, "upside down"),
-    ("10.gradient_ratio", 500.0, "1 − D, not 1"),
-    ("10.gradient_ratio", np.log(0.002) / np.log(0.998), "compares the losses"),
-    ("10.gradient_ratio", 498.0, "not the ratio"),
+    ("10.divergences", (0.0, 2.5), "EQUAL"),
+    ("10.divergences", (1.0, 2.5), "in bits"),
+    ("10.divergences", (1.2, 2.5), "never larger than log 2"),
+    ("10.divergences", (0.5, 2.5), "takes its largest value"),
+    ("10.divergences", (np.log(2), 1.5), "empty gap"),
+    ("10.divergences", (np.log(2), np.log(2)), "not stuck like the JSD"),
+    ("10.divergences", (np.log(2), 3.5), "move by how much"),
+    ("10.divergences", 0.69, "a tuple (jsd, w1)"),
+    ("10.who_is_ahead", {"a": "G", "b": "neither", "c": "G"}, "bad news for its owner"),
+    ("10.who_is_ahead", {"a": "D", "b": "neither", "c": "D"}, "the fakes pass"),
+    ("10.who_is_ahead", {"a": "D", "b": "D", "c": "G"}, "when D says ½ to everything"),
+    ("10.who_is_ahead", {"a": "neither", "b": "neither", "c": "G"}, "which player has the small loss"),
+    ("10.who_is_ahead", {"a": "D", "b": "neither", "c": "neither"}, "below its coin value"),
+    ("10.who_is_ahead", {"a": "d", "b": "neither", "c": "G"}, "answer with one of"),
+    ("10.who_is_ahead", {"a": "D", "b": "neither"}, "no entry for ['c']"),
     ("10.discriminator_grads", _d_grads("sums"), "MEAN over its own batch"),
     ("10.discriminator_grads", _d_grads("fake sign"), "+ sign"),
     ("10.discriminator_grads", _d_grads("one mean"), "differ from PyTorch"),
@@ -311,8 +358,8 @@ WRONG = [
 
 def test_first_hints_do_not_give_the_answer_away():
     firsts = first_hints("10", SOLUTIONS)
-    assert "0.75" not in firsts["10.optimal_d"] and "/" not in firsts["10.optimal_d"]
-    assert "499" not in firsts["10.gradient_ratio"] and "0.998" not in firsts["10.gradient_ratio"]
+    assert "log 2" not in firsts["10.divergences"] and "2.5" not in firsts["10.divergences"]
+    assert "ahead" not in firsts["10.who_is_ahead"] and "\"D\"" not in firsts["10.who_is_ahead"]
     assert "σ(a) − 1" not in firsts["10.discriminator_grads"]
     assert "np.outer" not in firsts["10.generator_grads"] and "σ(a) − 1" not in firsts["10.generator_grads"]
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import exercise, forbid, tuple_answer
+from helpers.exercises import dict_answer, exercise, forbid, number_answer
 
 # CharRNN(27): embedding 27 x 32, nn.RNN(32, 128) with two bias vectors, a Linear(128, 27) head.
 _EMBED, _RNN_W, _RNN_B, _HEAD = 27 * 32, 128 * 32 + 128 * 128, 2 * 128, 128 * 27 + 27
@@ -31,43 +31,39 @@ def _param_count(answer):
     assert n == total, f"{n} is not the count; add up the parts one array at a time"
 
 
-def _softmax_reference(logits, temperature):
-    import torch
-
-    return torch.softmax(torch.tensor(logits, dtype=torch.float64) / temperature, dim=-1).numpy()
+TAUS = (0.5, 1.0, 1.5)
 
 
-@exercise("08.softmax_temperature",
-          hints=("Divide first, then softmax. For the huge logits: a softmax does not change when you subtract the "
-                 "same number from every entry of a row.",
-                 "z = logits / temperature; subtract each row's maximum (keepdims=True), then exponentiate and "
-                 "divide by the row sums.",
-                 "z = logits / temperature; e = np.exp(z - z.max(axis=1, keepdims=True)); "
-                 "return e / e.sum(axis=1, keepdims=True)."))
-def _softmax_temperature(answer):
-    forbid(answer, {"softmax": "write the softmax yourself with np.exp, without a ready-made softmax",
-                    "log_softmax": "write the softmax yourself with np.exp, without a ready-made softmax",
-                    "torch": "compute it with NumPy (PyTorch is the referee)"})
-    rng = np.random.default_rng()  # fresh logits on every check
-    cases = [(rng.normal(size=(3, 5)), 1.0), (rng.normal(size=(4, 7)) * 3, 0.5), (rng.normal(size=(2, 6)), 2.5),
-             (rng.normal(size=(1, 27)) * 5, 0.2), (1000 + 50 * rng.normal(size=(3, 4)), 1.0)]
-    for logits, temperature in cases:
-        with np.errstate(all="ignore"):
-            got = np.asarray(answer(logits.copy(), temperature), dtype=np.float64)
-        want = _softmax_reference(logits, temperature)
-        assert got.shape == want.shape, f"logits {logits.shape} should give probabilities {want.shape}, got {got.shape}"
-        if not np.all(np.isfinite(got)):
-            raise AssertionError(f"NaN or inf for logits around {np.abs(logits).max():.0f}: exp overflows; subtract "
-                                 f"each row's maximum first")
-        if np.allclose(got, want, rtol=1e-9, atol=1e-12):
-            continue
-        if temperature != 1.0 and np.allclose(got, _softmax_reference(logits * temperature, 1.0), atol=1e-9):
-            raise AssertionError("you multiplied by the temperature; divide by it (a high temperature must FLATTEN "
-                                 "the distribution)")
-        if not np.allclose(got.sum(axis=1), 1.0, atol=1e-9):
-            raise AssertionError("each ROW must sum to 1: normalise along the last axis (axis=1, keepdims=True)")
-        assert np.allclose(got, want, rtol=1e-9, atol=1e-12), \
-            f"wrong probabilities for logits {logits.shape} at temperature {temperature}"
+@exercise("08.temperature_shares",
+          hints=("Draw the names with name_samples(name_model, 300, temperature=tau) for each tau, and count how many "
+                 "of them are in the training list (a set makes the lookup fast).",
+                 "share = (number of samples that are training names) / (number of samples): a fraction between 0 "
+                 "and 1, one per temperature, in a dict {0.5: ..., 1.0: ..., 1.5: ...}.",
+                 "Before you run it, predict the order: dividing the logits by a small tau makes the likeliest "
+                 "characters likelier still. Which names are likeliest: real ones, or new inventions?"))
+def _temperature_shares(answer):
+    shares = dict_answer(answer, TAUS, "{0.5: share, 1.0: share, 1.5: share}")
+    values = [number_answer(shares[t], f"the share at temperature {t}") for t in TAUS]
+    if any(v > 1 for v in values):
+        raise AssertionError("give the share, a fraction between 0 and 1 (number of training names / number of "
+                             "samples), not a count")
+    if any(v < 0 for v in values):
+        raise AssertionError("a share cannot be negative: count the samples that ARE training names")
+    if values[0] < values[-1]:
+        raise AssertionError("your shares RISE with the temperature: a low temperature sharpens the distribution "
+                             "towards the likeliest characters, whose names are mostly the common, real ones; check "
+                             "that each tau was passed to name_samples")
+    if values[0] == values[1] == values[2]:
+        raise AssertionError("the three shares are equal: was the temperature passed to name_samples?")
+    assert values[0] > values[1] > values[2], (
+        "the share should fall at every step from 0.5 to 1.0 to 1.5; with 300 samples each, two equal shares "
+        "mean something else went wrong")
+    # what the names model of section 6 gives (about 0.5, 0.2 and 0.06 with 300 samples), with room for another
+    # machine's training run and for sampling noise: a guess rarely lands in all three ranges
+    ranges = {0.5: (0.3, 0.75), 1.0: (0.08, 0.35), 1.5: (0.01, 0.15)}
+    far = [t for t, v in zip(TAUS, values, strict=True) if not ranges[t][0] <= v <= ranges[t][1]]
+    assert not far, (f"at temperature {far[0]} your share is far from what this model gives: did you draw the "
+                     "names with name_samples(name_model, 300, temperature=tau) and compare with train_names?")
 
 
 def _clip_reference(grads, max_norm):
@@ -125,49 +121,51 @@ def _clip_grad_norm(answer):
             f"{min(total, max_norm):.3g}, yours is {new_total:.3g})")
 
 
-def _relu_step_reference(dh, x_t, h_prev, W_xh, W_hh, b):
-    """(h_t, dx_t, dh_prev, dW_xh, dW_hh, db) of h_t = relu(x_t W_xh^T + h_prev W_hh^T + b), by autograd."""
+def _truncated_reference(x, h0, W_xh, W_hh, b, g, K):
+    """dL/dW_hh for L = sum(g * h_T) with h_{T-K} detached (K steps of BPTT), by PyTorch's autograd."""
     import torch
 
-    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x_t, h_prev, W_xh, W_hh, b)]
-    h = torch.relu(ts[0] @ ts[2].T + ts[1] @ ts[3].T + ts[4])
-    h.backward(torch.tensor(dh, dtype=torch.float64))
-    return (h.detach().numpy(), *(t.grad.numpy() for t in ts))
+    W = torch.tensor(W_hh, requires_grad=True)
+    h = torch.tensor(h0)
+    T = x.shape[1]
+    for t in range(T):
+        if t == T - K:
+            h = h.detach()  # the state before the last K steps: a constant
+        h = torch.tanh(torch.tensor(x[:, t]) @ torch.tensor(W_xh).T + h @ W.T + torch.tensor(b))
+    (h * torch.tensor(g)).sum().backward()
+    return W.grad.numpy()
 
 
-@exercise("08.relu_rnn_step_backward",
-          hints=("Same plan as the tanh step: first back through the nonlinearity to the pre-activation a, then "
-                 "through the two matrix products. Only the first part changes: what is the slope of ReLU?",
-                 "ReLU's slope is 1 where the unit is active (h_t > 0) and 0 elsewhere: da = dh * (h_t > 0). Then "
-                 "dx_t = da @ W_xh, dh_prev = da @ W_hh.",
-                 "da = dh * (h_t > 0); return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)."))
-def _relu_rnn_step_backward(answer):
-    forbid(answer, {"torch": "compute the gradients with NumPy (PyTorch is the referee)",
-                    "backward": "write the backward step yourself, with NumPy"})
+@exercise("08.truncated_bptt",
+          hints=("Run the forward loop and keep every state h_0 .. h_T. Then walk back from step T, as rnn_backward "
+                 "does, but stop after K steps: the state before them counts as a constant.",
+                 "The loss reads only h_T, so the walk starts with dh = g and no step adds an output's share. Each "
+                 "step back: da = dh * (1 − h_t²), add da.T @ h_{t−1} to dW_hh, then dh = da @ W_hh.",
+                 "The K steps are t = T, T − 1, ..., T − K + 1 (with h indexed from h_0): count them, and check "
+                 "K = 1 (one term) and K = T (full BPTT) by hand."))
+def _truncated_bptt(answer):
+    forbid(answer, {"torch": "compute the gradient with NumPy (PyTorch is the referee)",
+                    "rnn_backward": "write the walk back yourself (you may read rnn_backward)"})
     rng = np.random.default_rng()  # fresh inputs on every check: the answer must be right, not lucky
-    for B, D, H in [(3, 4, 5), (1, 2, 3), (4, 1, 6), (2, 5, 2)]:
-        x_t, h_prev = rng.normal(size=(B, D)), np.abs(rng.normal(size=(B, H)))
-        W_xh, W_hh, b = rng.normal(size=(H, D)), rng.normal(size=(H, H)), rng.normal(size=H)
-        dh = rng.normal(size=(B, H))
-        h_t, *want = _relu_step_reference(dh, x_t, h_prev, W_xh, W_hh, b)
-        got = tuple_answer(answer(dh.copy(), x_t.copy(), h_prev.copy(), h_t.copy(), W_xh.copy(), W_hh.copy()), 5,
-                           "a tuple (dx_t, dh_prev, dW_xh, dW_hh, db) of NumPy arrays")
-        got = [np.asarray(g, dtype=np.float64) for g in got]
-        names = ["dx_t", "dh_prev", "dW_xh", "dW_hh", "db"]
-        case = f"B={B}, D={D}, H={H}"
-        for name, g, w in zip(names, got, want, strict=True):
-            assert g.shape == w.shape, f"{name} should have shape {w.shape}, got {g.shape} ({case})"
-        if all(np.allclose(g, w, rtol=1e-9, atol=1e-10) for g, w in zip(got, want, strict=True)):
-            continue  # right on this case (the diagnoses below could also match a right answer by chance)
-        tanh_da = dh * (1 - h_t ** 2)
-        if np.allclose(got[1], tanh_da @ W_hh):
-            raise AssertionError("that is the tanh step's slope 1 - h_t^2; ReLU's slope is 1 where h_t > 0, else 0")
-        if np.allclose(got[1], dh @ W_hh):
-            raise AssertionError("the gradient went straight through the ReLU: units with h_t = 0 were off and "
-                                 "must pass NO gradient back")
-        if np.allclose(got[3], (dh * (h_t > 0)).T @ h_t) and not np.allclose(got[3], want[3]):
-            raise AssertionError("dW_hh multiplies the PREVIOUS state h_prev (what W_hh acted on), not h_t")
-        if B > 1 and np.allclose(got[4], (dh * (h_t > 0)).mean(axis=0)):
-            raise AssertionError("db averages over the batch; the loss's gradient SUMS the batch's contributions")
-        for name, g, w in zip(names, got, want, strict=True):
-            assert np.allclose(g, w, rtol=1e-9, atol=1e-10), f"{name} differs from PyTorch's autograd ({case})"
+    for B, T, D, H in [(3, 6, 4, 5), (2, 4, 1, 3), (1, 5, 2, 2)]:
+        x, h0 = rng.normal(size=(B, T, D)), rng.normal(size=(B, H))
+        W_xh, W_hh, b, g = rng.normal(size=(H, D)), rng.normal(size=(H, H)) * 0.8, rng.normal(size=H), \
+            rng.normal(size=(B, H))
+        for K in dict.fromkeys([T, 2, 1, T - 1]):  # full BPTT first, then short truncations
+            got = np.asarray(answer(x.copy(), h0.copy(), W_xh.copy(), W_hh.copy(), b.copy(), g.copy(), K),
+                             dtype=np.float64)
+            want = _truncated_reference(x, h0, W_xh, W_hh, b, g, K)
+            case = f"B={B}, T={T}, D={D}, H={H}, K={K}"
+            assert got.shape == want.shape, f"dW_hh should have shape {want.shape}, got {got.shape} ({case})"
+            if np.allclose(got, want, rtol=1e-9, atol=1e-10):
+                continue
+            if K + 1 < T and np.allclose(got, _truncated_reference(x, h0, W_xh, W_hh, b, g, T), rtol=1e-9):
+                raise AssertionError(f"that is full BPTT over all {T} steps: truncation stops after K steps")
+            if K < T and np.allclose(got, _truncated_reference(x, h0, W_xh, W_hh, b, g, K + 1), rtol=1e-9):
+                raise AssertionError(f"that is K + 1 = {K + 1} steps: stop after the K steps T, ..., T − K + 1")
+            if K > 1 and np.allclose(got, _truncated_reference(x, h0, W_xh, W_hh, b, g, K - 1), rtol=1e-9):
+                raise AssertionError(f"that is K − 1 = {K - 1} steps: the K steps are T, ..., T − K + 1")
+            if np.allclose(got, want.T, rtol=1e-9, atol=1e-10):
+                raise AssertionError("dW_hh is transposed: W_hh acts as h_{t-1} @ W_hh.T, so its gradient is "
+                                     "da.T @ h_{t-1}")
+            raise AssertionError(f"dW_hh differs from PyTorch's autograd with the state detached K steps back ({case})")

@@ -2,42 +2,58 @@
 
 import numpy as np
 
-from helpers.exercises import exercise, forbid, number_answer, tuple_answer
+from helpers.exercises import dict_answer, exercise, forbid, number_answer, tuple_answer
 
 
-@exercise("10.optimal_d",
-          hints=("The best discriminator compares how likely x is under the real data with how likely it is "
-                 "under the generator.",
-                 "D*(x) = p_data(x) / (p_data(x) + p_g(x)): the share of the real data in the total density at x.",
-                 "0.3 / (0.3 + 0.1)"))
-def _optimal_d(answer):
-    d = number_answer(answer, "a probability")
-    if abs(d - 0.3 / 0.1) < 1e-9 or abs(d - 0.1 / 0.3) < 1e-9:
-        raise AssertionError("a ratio of the two densities is not a probability: divide by their SUM")
-    if abs(d - 0.25) < 1e-9:
-        raise AssertionError("that is the generator's share, 0.1 / 0.4: D answers 'real', so the real data's share")
-    if abs(d - 0.5) < 1e-9:
-        raise AssertionError("½ is D*'s answer where the two densities are EQUAL; here the real data is 3x likelier")
-    if abs(d - 0.3) < 1e-9:
-        raise AssertionError("p_data alone is not a probability of 'real': compare it with p_g too")
-    assert 0 <= d <= 1, f"{d} is not a probability (between 0 and 1)"
-    assert abs(d - 0.75) < 1e-9, f"{d} is not D*(x) here"
+@exercise("10.divergences",
+          hints=("Draw the two boxes on a line. Do they overlap? What does the JSD say about two distributions that "
+                 "share no point, and what does W1 measure?",
+                 "Where p_data > 0 the fakes' density is 0 and the other way round, so the mixture m = (p + q) / 2 is "
+                 "p / 2 on one box and q / 2 on the other: each KL term is log 2. W1 is the cost of moving all the "
+                 "mass.",
+                 "Every grain of the real box has to travel to the same place in the fake box: how far is that?"))
+def _divergences(answer):
+    jsd, w1 = (number_answer(v, name) for v, name in zip(
+        tuple_answer(answer, 2, "a tuple (jsd, w1) of two numbers"), ("the JSD in nats", "W1"), strict=True))
+    if abs(jsd) < 1e-9:
+        raise AssertionError("a JSD of 0 means the two distributions are EQUAL; these do not even overlap")
+    if abs(jsd - 1.0) < 1e-9:
+        raise AssertionError("1 is the largest JSD in bits (log base 2); the question asks for nats (natural log)")
+    if jsd > np.log(2) + 1e-9:
+        raise AssertionError("the JSD is never larger than log 2 (two distributions with nothing in common)")
+    assert abs(jsd - np.log(2)) < 1e-3, (f"JSD {jsd}: the boxes do not overlap, so the JSD takes its largest value; "
+                                         "which is it?")
+    if abs(w1 - 1.5) < 1e-9:
+        raise AssertionError("1.5 is the empty gap between the boxes; W1 moves every grain of mass, each by the "
+                             "whole shift")
+    if abs(w1 - np.log(2)) < 1e-3:
+        raise AssertionError("W1 is not stuck like the JSD: it is a distance along the line, in units of x")
+    assert abs(w1 - 2.5) < 1e-9, f"W1 = {w1}: the real box has to move by how much to become the fake box?"
 
 
-@exercise("10.gradient_ratio",
-          hints=("Write D = σ(a). Differentiate log(1 − σ(a)) and −log σ(a) with respect to a, using σ' = σ(1 − σ).",
-                 "The sizes are D and 1 − D (section 2). Divide the non-saturating one by the saturating one.",
-                 "(1 − 0.002) / 0.002"))
-def _gradient_ratio(answer):
-    r = number_answer(answer, "a factor")
-    if abs(r - 0.002 / 0.998) < 1e-9:
-        raise AssertionError("upside down: the non-saturating gradient is the LARGER one here")
-    if abs(r - 1 / 0.002) < 1e-6:
-        raise AssertionError("close: the non-saturating gradient's size is 1 − D, not 1")
-    if abs(r - np.log(0.002) / np.log(0.998)) < 1e-3 or abs(r - np.log(0.998) / np.log(0.002)) < 1e-3:
-        raise AssertionError("that compares the losses; the question is about their gradients (with respect to "
-                             "the logit)")
-    assert abs(r - 0.998 / 0.002) < 1e-6, f"{r} is not the ratio of the two gradients' sizes"
+@exercise("10.who_is_ahead",
+          hints=("First recall the losses when D says ½ to everything: L_D = 2 log 2 ≈ 1.39 and L_G = log 2 ≈ 0.69 "
+                 "(section 8's dotted lines).",
+                 "L_G = mean(−log D(G(z))): above log 2 means D(G(z)) is below ½ on average (fakes caught), below "
+                 "log 2 means most fakes pass as real. L_D below 2 log 2 means D does better than a coin.",
+                 "Check each pair against both lines: a low L_D with a high L_G is one player winning, a high L_D "
+                 "with a low L_G the other."))
+def _who_is_ahead(answer):
+    got = dict_answer(answer, ("a", "b", "c"), '{"a": "D", "b": ..., "c": ...}')
+    valid = {"D", "G", "neither"}
+    for run, verdict in got.items():
+        if verdict not in valid:
+            raise AssertionError(f"run {run}: answer with one of \"D\", \"G\" or \"neither\", got {verdict!r}")
+    if got["a"] == "G":
+        raise AssertionError("run (a): L_G = 3.2 means D(G(z)) is about e^−3.2 ≈ 0.04 for a typical fake: a large "
+                             "loss is bad news for its owner")
+    if got["c"] == "D":
+        raise AssertionError("run (c): L_D = 1.60 is worse than a coin's 1.39, and L_G = 0.45 < log 2 means "
+                             "D(G(z)) > ½: the fakes pass")
+    if got["b"] != "neither":
+        raise AssertionError("run (b): compare both losses with their values when D says ½ to everything")
+    assert got["a"] == "D", "run (a): which player has the small loss?"
+    assert got["c"] == "G", "run (c): which player's loss is below its coin value?"
 
 
 def _sigmoid(z):

@@ -25,8 +25,10 @@ def generator_grads(z, A, c, w, b):
 
 
 SOLUTIONS = {
-    "10.optimal_d": 0.3 / (0.3 + 0.1),  # D* = p_data / (p_data + p_g)
-    "10.gradient_ratio": (1 - 0.002) / 0.002,  # sizes 1 − D (non-saturating) and D (saturating)
+    # disjoint boxes: the JSD takes its largest value, log 2 nats; W1 moves all the mass by the shift 2.5
+    "10.divergences": (np.log(2), 2.5),
+    # (a) L_D low, L_G high: D; (b) both at the coin's values; (c) L_D above 2 log 2, L_G below log 2: G
+    "10.who_is_ahead": {"a": "D", "b": "neither", "c": "G"},
     "10.discriminator_grads": discriminator_grads,
     "10.generator_grads": generator_grads,
 }
