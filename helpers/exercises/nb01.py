@@ -12,7 +12,8 @@ def _sigmoid(z):
 @exercise("01.silu_prime", hints=(
     "SiLU is a product of two functions of z. Which rule differentiates a product?",
     "The product rule: (f·g)' = f'·g + f·g', here with f(z) = z and g(z) = σ(z); σ' is sigmoid_prime.",
-    "silu'(z) = σ(z) + z·σ'(z): sigmoid(z) + z * sigmoid_prime(z).",
+    "Two terms: σ(z) times the derivative of z (which is 1), plus z times σ'(z). Both functions are in the "
+    "notebook; the result has the shape of z.",
 ))
 def _silu_prime(answer):
     import torch
@@ -133,7 +134,8 @@ def _diagnose_mse_step(X, y, w, b, lr, w_new, b_new):
     "Multiply the slopes of the links.",
     "∂L/∂z_n = (2/N)(σ(z_n) − y_n)·σ'(z_n), a vector of shape (N,); then, as in section 6, ∂L/∂w = Xᵀ(∂L/∂z) "
     "and ∂L/∂b is the sum of ∂L/∂z.",
-    "dz = 2 * (sigmoid(z) - y) * sigmoid_prime(z) / len(y); return w - lr * X.T @ dz, b - lr * dz.sum()",
+    "Compute the vector ∂L/∂z first (three factors and the 1/N), then one product with X for w and one sum for b; "
+    "the step moves each against its gradient, scaled by lr.",
 ))
 def _mse_step(answer):
     forbid(answer, {"torch": "write the gradient with NumPy: PyTorch's autograd is what the checker compares "

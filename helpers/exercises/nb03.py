@@ -110,7 +110,8 @@ def _xnor(answer):
     "Section 2 turned two linear layers into one. Do the same again and again, one layer at a time.",
     "After a layer (Wl, bl), the composed map x W + b becomes (x W + b) Wl + bl = x (W Wl) + (b Wl + bl). Start "
     "from the map that does nothing.",
-    "W, b = np.eye(d_in), np.zeros(d_in); then for Wl, bl in params: W, b = W @ Wl, b @ Wl + bl",
+    "The map that does nothing has W = the identity matrix and b = zeros (np.eye, np.zeros). Then loop over the "
+    "layers and apply the composition rule of the previous hint, updating W and b together.",
 ))
 def _collapse(answer):
     rng = np.random.default_rng(4)
@@ -171,7 +172,8 @@ def _diagnose_output_grad(H, W, b, y, dW, db):
     "link of the chain rule.",
     "With G = ∂CE/∂Z = (softmax(Z) − onehot(y)) / N of shape (N, K) (that is cross_entropy_grad): W[j, k] "
     "multiplies column j of H into column k of Z, and b[k] is added to every row of column k.",
-    "G = cross_entropy_grad(H @ W + b, y); return H.T @ G, G.sum(axis=0)",
+    "Get G from the logits with cross_entropy_grad. dW must have W's shape (hidden, K): which product of H and "
+    "G gives it? db has one entry per class: sum G over the rows.",
 ))
 def _output_layer_grad(answer):
     forbid(answer, {"torch": "write the gradient with NumPy: PyTorch's autograd is what the checker compares "

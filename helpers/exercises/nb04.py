@@ -98,7 +98,8 @@ def _max_lr(answer):
                  "a − b?",
                  "−a is a times −1, and a − b is a plus (−b). Return the result of those operations, so that "
                  "the graph (and the gradient) goes through them.",
-                 "def __neg__(self): return self * -1   and   def __sub__(self, other): return self + (-other)"))
+                 "Both are one line: __neg__ multiplies self by a number, __sub__ adds the negation of other "
+                 "(which calls your __neg__)."))
 def _value_sub(answer):
     a = answer(3.0)
     n = -a

@@ -17,7 +17,8 @@ class Adam:
         v <- β2 v + (1 − β2) g²         a running average of its square (its typical size)
         p <- p − lr · m̂ / (√v̂ + eps)    with m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t)
 
-    Dividing by √v̂ gives every parameter its own step size of about lr, however large or small its gradients;
+    Dividing by √v̂ takes out the size of the gradients: a step is up to about lr per parameter (about lr while
+    its gradient keeps one sign, less when the signs flip and cancel in m);
     m and v start at 0, and the factors 1 / (1 − β^t) undo that start's pull towards 0 in the first steps.
     layers: one layer, a Sequential, or a list of them. ``lr`` may be changed between steps (a schedule).
     """
