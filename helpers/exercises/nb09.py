@@ -4,6 +4,11 @@ import numpy as np
 
 from helpers.exercises import exercise, forbid, number_answer, tuple_answer
 
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
 # Exercise 09.param_count: nn.LSTM(input_size=32, hidden_size=128)
 _D, _H = 32, 128
 
@@ -92,7 +97,7 @@ def _gru_step_backward(answer):
         if all(close):
             continue
         if not close[1] and all(close[k] for k in (0, 2, 3, 4, 5)):
-            z = 1 / (1 + np.exp(-((x @ W_x + b_x)[:, H:2 * H] + (h @ W_h + b_h)[:, H:2 * H])))
+            z = _sigmoid((x @ W_x + b_x)[:, H:2 * H] + (h @ W_h + b_h)[:, H:2 * H])
             if np.allclose(got[1] + dh_new * z, want[1], rtol=1e-9, atol=1e-10):
                 raise AssertionError("dh misses a path: the old state also reaches h_new directly, through z·h")
         if all(close[:5]) and not close[5]:
@@ -102,11 +107,16 @@ def _gru_step_backward(answer):
         raise AssertionError(f"{', '.join(wrong)} differ from PyTorch's autograd ({case}); the others are right")
 
 
-def _coupled_step(x, h, c, W, b):
-    """The reference coupled-gate LSTM step: gates f, g, o in W's columns, i = 1 − f."""
+def _coupled_gates_of(x, h, W, b):
+    """(f, g, o) of the coupled-gate step: W's three blocks of H columns, in that order."""
     H = h.shape[1]
     z = np.concatenate([x, h], axis=1) @ W + b
-    f, g, o = 1 / (1 + np.exp(-z[:, :H])), np.tanh(z[:, H:2 * H]), 1 / (1 + np.exp(-z[:, 2 * H:]))
+    return _sigmoid(z[:, :H]), np.tanh(z[:, H:2 * H]), _sigmoid(z[:, 2 * H:])
+
+
+def _coupled_step(x, h, c, W, b):
+    """The reference coupled-gate LSTM step, i = 1 − f: (h_new, c_new)."""
+    f, g, o = _coupled_gates_of(x, h, W, b)
     c_new = f * c + (1 - f) * g
     return o * np.tanh(c_new), c_new
 
@@ -128,18 +138,16 @@ def _coupled_gates(answer):
                            "a tuple (h_new, c_new) of NumPy arrays")
         h_got, c_got = (np.asarray(a, dtype=np.float64) for a in got)
         h_want, c_want = _coupled_step(x, h, c, W, b)
+        f, g, o = _coupled_gates_of(x, h, W, b)  # for naming a mistake
         case = f"B={B}, D={D}, H={H}"
         assert h_got.shape == h_want.shape and c_got.shape == c_want.shape, \
             f"h_new and c_new should both have shape {h_want.shape}, got {h_got.shape} and {c_got.shape} ({case})"
         if np.allclose(c_got, c_want, rtol=1e-9, atol=1e-10):
             if np.allclose(h_got, h_want, rtol=1e-9, atol=1e-10):
                 continue
-            z = np.concatenate([x, h], axis=1) @ W + b
-            if np.allclose(h_got, c_want / (1 + np.exp(-z[:, 2 * H:])), rtol=1e-9, atol=1e-10):
+            if np.allclose(h_got, o * c_want, rtol=1e-9, atol=1e-10):
                 raise AssertionError("h_new shows the cell through tanh: h_new = o · tanh(c_new)")
             raise AssertionError(f"c_new is right, h_new is not ({case})")
-        z = np.concatenate([x, h], axis=1) @ W + b
-        f, g = 1 / (1 + np.exp(-z[:, :H])), np.tanh(z[:, H:2 * H])
         if np.allclose(c_got, f * c + f * g, rtol=1e-9, atol=1e-10):
             raise AssertionError("you wrote with i = f: the input gate is tied to the forget gate as i = 1 − f")
         if np.allclose(c_got, f * c + g, rtol=1e-9, atol=1e-10):
