@@ -6,7 +6,7 @@
     python3 dev.py test --fast   the same without nbval, the browser and the slow tests (a few minutes)
     python3 dev.py execute [NOTEBOOK ...]   re-run notebooks and store their outputs (deterministic)
     python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth]
-                         [ddp] [--busy] [--readme] [NOTEBOOK ...]
+                         [date_warmup] [ddp] [--busy] [--readme] [NOTEBOOK ...]
                                             wall time and peak memory of each notebook, and the
                                             speed of our NumPy conv2d, LSTM and attention against
                                             PyTorch's (bench/); gpt (only when named, ~8 min): our
@@ -15,6 +15,8 @@
                                             five model sizes trained for the same tokens
                                             resnet_depth (only when named, ~11 min): notebook
                                             06's plain and residual MLPs on five seeds;
+                                            date_warmup (only when named, ~5 min): notebook
+                                            11's date Transformer with and without warm-up;
                                             ddp (only when named, ~2 min): notebook 13's data-parallel
                                             cell 30 times in one kernel (--busy: both cores kept busy).
                                             Exits 1 when a target is missed: notebooks never assert speed

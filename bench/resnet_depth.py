@@ -4,8 +4,9 @@ Notebook 06 trains plain MLPs of 2, 10, 20 and 30 hidden layers and residual MLP
 once. One run is one random start, and after 3 epochs the curves are still falling. This script trains the
 same networks (the notebook's own ``plain_mlp``, ``residual_mlp`` and ``train``, read from the notebook) from five
 random starts, for the notebook's 3 epochs and for 20 epochs (the cosine schedule stretched over the run, so
-each run ends with its learning rate at zero: what a longer budget buys). Every run's final training loss and
-test accuracy go to data/resnet_depth.json, which notebook 06 plots with error bars.
+each run ends with its learning rate at zero: what a longer budget buys). Every run's final training loss,
+validation accuracy (the notebook's 1,000 images set aside) and test accuracy (measured once, on the final
+network) go to data/resnet_depth.json, which notebook 06 plots with error bars.
 
 The seed sets the weights' random start; the minibatches are the notebook's (the same for every net).
 """
@@ -35,10 +36,12 @@ def notebook_06():
     fmnist = data.load("fashion_mnist")
     pixels = fmnist.X_train / 255.0
     mu, sigma = pixels.mean(), pixels.std()
-    train_images = ((fmnist.X_train / 255.0 - mu) / sigma)[:, None].astype(np.float32)
+    images = ((fmnist.X_train / 255.0 - mu) / sigma)[:, None].astype(np.float32)
+    labels = fmnist.y_train.astype(np.int64)
     test_images = ((fmnist.X_test / 255.0 - mu) / sigma)[:, None]
-    nb.train.__globals__.update(   # the globals `train` and `accuracy` read in the notebook
-        train_X=train_images, y_train=fmnist.y_train.astype(np.int64),
+    nb.train.__globals__.update(   # the globals `train` and `accuracy` read in the notebook (its split: 9,000 | 1,000)
+        train_X=images[:9000], y_train=labels[:9000],
+        X_val_t=torch.tensor(images[9000:]), y_val_t=torch.tensor(labels[9000:]),
         X_test_t=torch.tensor(test_images, dtype=torch.float32), y_test_t=torch.tensor(fmnist.y_test.astype(np.int64)))
     return nb
 
@@ -48,6 +51,7 @@ def run(epochs=EPOCHS, seeds=SEEDS, plain_depths=PLAIN_DEPTHS, residual_depths=R
     from helpers.repro import seed_everything
 
     nb = notebook_06()
+    test = nb.train.__globals__   # the test set, read once per trained network
     runs = []
     for budget in epochs:
         for seed in seeds:
@@ -55,10 +59,12 @@ def run(epochs=EPOCHS, seeds=SEEDS, plain_depths=PLAIN_DEPTHS, residual_depths=R
             for kind, depths, build in nets:
                 for depth in depths:
                     seed_everything(seed)
-                    log = nb.train(build(depth), epochs=budget, desc=f"{kind} {depth}")
+                    net = build(depth)
+                    log = nb.train(net, epochs=budget, desc=f"{kind} {depth}")
                     runs.append({"kind": kind, "depth": depth, "epochs": budget, "seed": seed,
                                  "train_loss": round(log.last("train_loss"), 4),
-                                 "test_acc": round(log.last("test_acc"), 4)})
+                                 "val_acc": round(log.last("val_acc"), 4),
+                                 "test_acc": round(nb.accuracy(net, test["X_test_t"], test["y_test_t"]), 4)})
                     print(f"ResNet depth: {kind:8s} {depth:2d} layers, {budget:2d} epochs, seed {seed}: training loss "
                           f"{runs[-1]['train_loss']:.3f}, test accuracy {runs[-1]['test_acc']:.3f}", flush=True)
     result = {"epochs": list(epochs), "seeds": list(seeds), "runs": runs}

@@ -1,21 +1,21 @@
-"""``python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth] [ddp] [--busy]
-[--readme] [NOTEBOOK ...]``: pick benchmarks, run them.
+"""``python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth] [date_warmup]
+[ddp] [--busy] [--readme] [NOTEBOOK ...]``: pick benchmarks, run them.
 
-No name: every benchmark but ``gpt``, ``gpt_scaling`` and ``resnet_depth`` (they train for 8 to 11 minutes each:
-name them to run them) and ``ddp`` (notebook 13's data-parallel cell 30 times in one kernel, ~2 min; ``--busy``:
-with both cores kept busy by two more processes). A notebook path selects the notebooks benchmark for those
-notebooks only. ``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit 2,
-before anything runs) on a machine other than the 2-core x86-64 CPU without a GPU that the table describes.
-Exit 1 when a target is missed: NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 3x,
-multi-head attention more than 1.5x; our GPT recipe not below nanoGPT's validation loss at every training budget;
-a data-parallel run that failed. The notebooks print their timings and never assert them: the targets live here.
+No name: every benchmark but ``gpt``, ``gpt_scaling``, ``resnet_depth`` and ``date_warmup`` (they train for 5 to 11
+minutes each: name them to run them) and ``ddp`` (notebook 13's data-parallel cell 30 times in one kernel, ~2 min;
+``--busy``: with both cores kept busy by two more processes). A notebook path selects the notebooks benchmark for
+those notebooks only. ``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit
+2, before anything runs) on a machine other than the 2-core x86-64 CPU without a GPU that the table describes. Exit
+1 when a target is missed: NumPy conv2d more than 5x PyTorch's time, the LSTM forward more than 3x, multi-head
+attention more than 1.5x; our GPT recipe not below nanoGPT's validation loss at every training budget; a
+data-parallel run that failed. The notebooks print their timings and never assert them: the targets live here.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import attention, conv, ddp_repeat, gpt, gpt_scaling, lstm, machine, notebooks, resnet_depth
+from bench import attention, conv, date_warmup, ddp_repeat, gpt, gpt_scaling, lstm, machine, notebooks, resnet_depth
 from tools.notebooks import course_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,7 @@ REGISTRY = {
                      "target missed: our GPT recipe is not below nanoGPT's validation loss at every training budget"),
     "gpt_scaling": Benchmark(lambda plan: gpt_scaling.run()),
     "resnet_depth": Benchmark(lambda plan: resnet_depth.run()),
+    "date_warmup": Benchmark(lambda plan: date_warmup.run()),
     "ddp": Benchmark(lambda plan: ddp_repeat.run(busy=plan.busy), lambda r: ddp_repeat.missed(r),
                      "the data-parallel cell failed (or a worker died and was retried): see the runs above"),
 }

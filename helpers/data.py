@@ -47,6 +47,7 @@ FILES = {
     # measured results that a notebook plots (too long to run in it): made by `python3 dev.py bench NAME`
     "resnet_depth": "resnet_depth.json",
     "gpt_scaling": "gpt_scaling.json",
+    "date_warmup": "date_warmup.json",
 }
 
 # Files already verified in this process: {(path, size, mtime_ns)}. Hashing ~6 MB
@@ -174,7 +175,7 @@ def path(name: str) -> Path:
     """Path of a dataset's file in data/, after checking it against data/SHA256SUMS.
 
     name: one of "mnist", "fashion_mnist", "digits", "iris", "shakespeare", "names", "camera", "mnist_cnn",
-    "dcgan_generator", "bert_pretrained", "gpt_shakespeare", "resnet_depth", "gpt_scaling".
+    "dcgan_generator", "bert_pretrained", "gpt_shakespeare", "resnet_depth", "gpt_scaling", "date_warmup".
     Raises ValueError for an unknown name, DataError for a missing or corrupt file.
     """
     if not isinstance(name, str) or name not in FILES:
@@ -226,6 +227,7 @@ def load(name: str) -> Dataset | str:
                      under "log.loss" (pop it before load_state_dict)
     "resnet_depth"   a dict: notebook 06's plain and residual MLPs on five seeds ("runs": one dict per run)
     "gpt_scaling"    a dict: notebook 13's five GPT sizes trained for the same tokens ("runs": params, val, ...)
+    "date_warmup"    a dict: notebook 11's date Transformer with and without its warm-up on five seeds ("runs")
     """
     file = path(name)
     if name == "shakespeare":

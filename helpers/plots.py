@@ -11,7 +11,7 @@ from helpers.compare import to_numpy
 
 __all__ = ["CLASS_COLORS", "CLASS_MARKERS", "use_course_style", "curves", "decision_boundary", "image_grid",
            "feature_maps", "heatmap",
-           "confusion_matrix", "function_plot"]
+           "confusion_matrix", "function_plot", "draw_transformer"]
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
@@ -256,4 +256,171 @@ def function_plot(functions: dict, x_range=(-5.0, 5.0), title: str = "", ax=None
         ax.set_ylim(*ylim)
     _label(ax, title, xlabel, ylabel)
     ax.legend()
+    return ax
+
+
+# The Transformer's block diagram (notebook 11). One colour per kind of block, used by every box of that kind.
+_TRANSFORMER_COLORS = {  # kind -> (fill, edge)
+    "attention": ("#fdd5ac", "#d9640b"),
+    "feed-forward": ("#c9ddf0", "#1f5f9e"),
+    "add & norm": ("#fbf0a6", "#a08a00"),
+    "embedding": ("#f6d3e5", "#b23f7c"),
+    "output": ("#ddd3ee", "#5e4596"),
+}
+_INK = "#333333"
+
+
+def _block(ax, cx, y0, w, h, text, kind, fontsize=11):
+    """A rounded box of ``kind``'s colour from ``y0`` up to ``y0 + h``, centred on ``cx``; returns its bounds."""
+    fill, edge = _TRANSFORMER_COLORS[kind]
+    ax.add_patch(plt.matplotlib.patches.FancyBboxPatch(
+        (cx - w / 2, y0), w, h, boxstyle="round,pad=0,rounding_size=0.08", facecolor=fill, edgecolor=edge,
+        linewidth=1.5, zorder=2))
+    ax.text(cx, y0 + h / 2, text, ha="center", va="center", fontsize=fontsize, color="black", zorder=3,
+            linespacing=1.1)
+    return {"left": cx - w / 2, "right": cx + w / 2, "bottom": y0, "top": y0 + h, "cx": cx, "cy": y0 + h / 2}
+
+
+def _arrow(ax, *points, color=_INK, lw=1.5, zorder=1.5):
+    """An arrow along the polyline through ``points``, its head at the last point."""
+    path = plt.matplotlib.path.Path(points)
+    ax.add_patch(plt.matplotlib.patches.FancyArrowPatch(
+        path=path, arrowstyle="-|>", mutation_scale=14, color=color, lw=lw, zorder=zorder, joinstyle="miter"))
+
+
+def _plus(ax, cx, cy, r=0.14):
+    """The ⊕ where two signals are added."""
+    ax.add_patch(plt.matplotlib.patches.Circle((cx, cy), r, facecolor="white", edgecolor=_INK, lw=1.5, zorder=2))
+    ax.plot([cx - r, cx + r], [cy, cy], color=_INK, lw=1.5, zorder=3)
+    ax.plot([cx, cx], [cy - r, cy + r], color=_INK, lw=1.5, zorder=3)
+
+
+def _transformer_stack(ax, cx, y_input, sublayers, n_layers_label, side, name, input_label, embedding):
+    """One side of the Transformer: input label, embedding, ⊕ positional encoding, and the framed stack.
+
+    sublayers: ``(text, kind)`` pairs, each followed by an "Add & norm" with a residual arrow around it.
+    side: -1 draws the residual lane and "N×" on the left (encoder), +1 on the right (decoder).
+    Returns the boxes by name (the sublayers' texts; "top" is the last Add & norm) and the frame.
+    """
+    w, h1, h2, gap = 2.5, 0.36, 0.56, 0.26
+    ax.text(cx, y_input, input_label, ha="center", va="center", fontsize=11, color="black")
+    emb = _block(ax, cx, y_input + 0.3, w, h1, embedding, "embedding")
+    _arrow(ax, (cx, y_input + 0.13), (cx, emb["bottom"]))
+    plus_y, r = emb["top"] + 0.36, 0.14
+    _plus(ax, cx, plus_y, r)
+    _arrow(ax, (cx, emb["top"]), (cx, plus_y - r))
+    pe = _block(ax, cx + side * 1.45, plus_y - 0.28, 1.3, 0.56, "Positional\nencoding", "embedding")
+    _arrow(ax, (pe["right"] if side < 0 else pe["left"], plus_y), (cx + side * r, plus_y))
+
+    frame_bottom = plus_y + r + 0.16
+    lane = cx + side * (w / 2 + 0.3)
+    boxes, y, below = {}, frame_bottom + 0.3, (cx, plus_y + r)
+    for text, kind in sublayers:
+        h = h2 if "\n" in text else h1
+        box = _block(ax, cx, y, w, h, text, kind)
+        norm = _block(ax, cx, box["top"] + gap, w, h1, "Add & norm", "add & norm")
+        branch = box["bottom"] - 0.24  # where x splits: one copy through the sublayer, one around it
+        _arrow(ax, below, (cx, box["bottom"]))
+        _arrow(ax, (cx, box["top"]), (cx, norm["bottom"]))
+        _arrow(ax, (cx, branch), (lane, branch), (lane, norm["cy"]),
+               (norm["left"] if side < 0 else norm["right"], norm["cy"]))  # the residual: x + sublayer(x)
+        ax.plot([cx], [branch], "o", color=_INK, ms=5, zorder=3)
+        boxes[" ".join(text.split())] = box
+        y, below = norm["top"] + gap + 0.1, (cx, norm["top"])
+    boxes["top"] = norm
+    frame = {"left": cx - w / 2 - (0.5 if side < 0 else 0.2), "right": cx + w / 2 + (0.5 if side > 0 else 0.2),
+             "bottom": frame_bottom, "top": norm["top"] + 0.15}
+    ax.add_patch(plt.matplotlib.patches.FancyBboxPatch(
+        (frame["left"], frame["bottom"]), frame["right"] - frame["left"], frame["top"] - frame["bottom"],
+        boxstyle="round,pad=0,rounding_size=0.15", facecolor="#f4f4f4", edgecolor="#888888", lw=1.5, zorder=1))
+    mid = (frame["bottom"] + frame["top"]) / 2
+    ax.text(frame["left"] - 0.12 if side < 0 else frame["right"] + 0.12, mid, n_layers_label,
+            ha="right" if side < 0 else "left", va="center", fontsize=16, fontweight="bold", color="black")
+    ax.text(frame["left"] + 0.1 if side < 0 else frame["right"] - 0.1, frame["top"] + 0.05, name,
+            ha="left" if side < 0 else "right", va="bottom", fontsize=12, fontweight="bold", color="black")
+    return boxes, frame
+
+
+def _attention_shapes(ax, x0, x1, y_top):
+    """The side note: the shapes through one multi-head attention, top to bottom."""
+    cx = (x0 + x1) / 2
+    ax.text(cx, y_top, "Shapes inside one\nmulti-head attention", ha="center", va="top", fontsize=12,
+            fontweight="bold", color="black")
+    stages = ["x: (B, L, E)", "Q, K, V: each (B, L, E)", "heads: (B, h, L, d),  d = E / h",
+              "weights: (B, h, $L_q$, $L_k$)", "merged: (B, L, E)", "out: (B, L, E)"]
+    steps = ["× $W_Q$, $W_K$, $W_V$", "split heads", r"softmax$(QK^{\top}/\sqrt{d})$",
+             "× V, merge heads", "× $W_O$"]
+    fill, edge = _TRANSFORMER_COLORS["attention"]
+    y, h, gap, prev = y_top - 0.85, 0.36, 0.46, None
+    for i, text in enumerate(stages):
+        ax.add_patch(plt.matplotlib.patches.FancyBboxPatch(
+            (x0, y - h), x1 - x0, h, boxstyle="round,pad=0,rounding_size=0.06", facecolor="white",
+            edgecolor=edge, lw=1.2, zorder=2))
+        ax.text(cx, y - h / 2, text, ha="center", va="center", fontsize=11, color="black", zorder=3)
+        if prev is not None:
+            ax_x = x0 + 0.35
+            _arrow(ax, (ax_x, prev), (ax_x, y), lw=1.2)
+            ax.text(ax_x + 0.15, (prev + y) / 2, steps[i - 1], ha="left", va="center", fontsize=11,
+                    color="#7a3a00")
+        prev = y - h
+        y -= h + gap
+    ax.text(cx, prev - 0.15, "self-attention: $L_q = L_k = L$\ncross-attention: $L_k = L_{src}$",
+            ha="center", va="top", fontsize=10, color="black")
+
+
+def draw_transformer(ax=None, n_layers_label: str = "N×"):
+    """Draw the encoder-decoder Transformer (Vaswani et al. 2017, Figure 1) as a block diagram.
+
+    Left, the encoder: source tokens ``(B, L_src)`` -> input embedding ⊕ positional encoding ``(B, L_src, E)``
+    -> ``n_layers_label`` layers of [multi-head self-attention, add & norm, feed-forward, add & norm]
+    -> the memory ``(B, L_src, E)``. Right, the decoder: the target shifted right ``(B, L_tgt)`` -> output
+    embedding ⊕ positional encoding -> layers of [masked self-attention, add & norm, cross-attention (queries
+    from below, keys and values from the memory), add & norm, feed-forward, add & norm] -> linear -> softmax
+    -> next-token probabilities ``(B, L_tgt, V)``. Every arrow around a sublayer is its residual connection
+    (post-norm, as in the paper and PyTorch's default). A side note follows the shapes through one multi-head
+    attention, ``(B, L, E)`` -> ``(B, h, L, E / h)`` -> ``(B, h, L_q, L_k)`` -> ``(B, L, E)``.
+    Boxes are coloured by kind: attention, feed-forward, add & norm, embeddings, output head.
+
+    n_layers_label: the stacks' repeat mark, e.g. ``"N×"`` or ``"6×"``.
+    Draws on ``ax`` if given (about 12 × 8 inches: a smaller axes crowds the text) and returns it.
+    """
+    if not isinstance(n_layers_label, str) or not n_layers_label.strip():
+        raise ValueError(f"n_layers_label must be a non-empty string such as 'N×' or '6×', got {n_layers_label!r}")
+    ax = _axes(ax, figsize=(12, 8))
+    ax.set_xlim(-0.3, 12)  # room for the encoder's "N×" when the axes is smaller than the figure
+    ax.set_ylim(0, 8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("The Transformer: an encoder-decoder built from attention")
+
+    enc, enc_frame = _transformer_stack(
+        ax, 2.3, 0.22, [("Multi-head\nself-attention", "attention"), ("Feed-forward", "feed-forward")],
+        n_layers_label, -1, "Encoder", "source tokens (B, $L_{src}$)", "Input embedding")
+    dec, dec_frame = _transformer_stack(
+        ax, 6.55, 0.22, [("Masked multi-head\nself-attention", "attention"),
+                         ("Multi-head\ncross-attention", "attention"), ("Feed-forward", "feed-forward")],
+        n_layers_label, +1, "Decoder", "target shifted right (B, $L_{tgt}$)", "Output embedding")
+
+    cross = dec["Multi-head cross-attention"]  # keys and values: the encoder's last output, to every decoder layer
+    bend_y, bend_x = enc_frame["top"] + 0.45, (enc_frame["right"] + dec_frame["left"]) / 2
+    _arrow(ax, (enc["top"]["cx"], enc["top"]["top"]), (enc["top"]["cx"], bend_y), (bend_x, bend_y),
+           (bend_x, cross["cy"]), (cross["left"], cross["cy"]))
+    ax.text((enc["top"]["cx"] + bend_x) / 2, bend_y + 0.1, "memory: keys and values", ha="center", va="bottom",
+            fontsize=11, color="black")
+    ax.text(cross["cx"] - 0.1, cross["bottom"] - 0.12, "queries", ha="right", va="center", fontsize=10,
+            color="black")
+
+    linear = _block(ax, dec["top"]["cx"], dec_frame["top"] + 0.27, 1.8, 0.36, "Linear", "output")
+    softmax = _block(ax, linear["cx"], linear["top"] + 0.24, 1.8, 0.36, "Softmax", "output")
+    _arrow(ax, (linear["cx"], dec["top"]["top"]), (linear["cx"], linear["bottom"]))
+    _arrow(ax, (linear["cx"], linear["top"]), (linear["cx"], softmax["bottom"]))
+    _arrow(ax, (linear["cx"], softmax["top"]), (linear["cx"], softmax["top"] + 0.2))
+    ax.text(linear["cx"], softmax["top"] + 0.22, "next-token probabilities (B, $L_{tgt}$, V)", ha="center",
+            va="bottom", fontsize=11, color="black")
+
+    _attention_shapes(ax, 9.2, 11.9, 7.9)
+    handles = [plt.matplotlib.patches.Patch(facecolor=f, edgecolor=e, label=k)
+               for k, (f, e) in _TRANSFORMER_COLORS.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.99), fontsize=11, title="kinds of block",
+              title_fontsize=11)
     return ax

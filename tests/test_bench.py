@@ -9,6 +9,7 @@ import dev
 from bench import (
     attention,
     conv,
+    date_warmup,
     ddp_repeat,
     gpt,
     gpt_scaling,
@@ -86,7 +87,7 @@ def test_describe_names_this_machine():
 def test_parse_picks_benchmarks_notebooks_and_the_readme_flag():
     every = run.parse([])
     assert every.benchmarks == run.DEFAULT and not every.readme
-    assert not {"gpt", "gpt_scaling", "resnet_depth", "ddp"} & set(every.benchmarks)
+    assert not {"gpt", "gpt_scaling", "resnet_depth", "date_warmup", "ddp"} & set(every.benchmarks)
     assert [p.name for p in every.notebooks] == sorted(p.name for p in course_notebooks())
     assert run.parse(["conv"]) == run.Plan(("conv",), (), False)
     nb = str(ROOT / "notebooks" / "01_neuron.ipynb")
@@ -112,6 +113,7 @@ def _fake(monkeypatch, here=TABLE_MACHINE, ratios=None, lstm_ratio=1.5, attentio
     monkeypatch.setattr(gpt, "run", lambda: calls.append(("gpt",)) or gpt_results)
     monkeypatch.setattr(gpt_scaling, "run", lambda: calls.append(("gpt_scaling",)) or {})
     monkeypatch.setattr(resnet_depth, "run", lambda: calls.append(("resnet_depth",)) or {})
+    monkeypatch.setattr(date_warmup, "run", lambda: calls.append(("date_warmup",)) or {})
     return calls, (lambda: here)
 
 
@@ -245,6 +247,12 @@ def test_resnet_depth_runs_only_when_named(monkeypatch):
     calls, describe = _fake(monkeypatch)
     assert run.main(["resnet_depth", "conv"], describe=describe) == 0
     assert calls == [("conv",), ("resnet_depth",)]
+
+
+def test_date_warmup_runs_only_when_named(monkeypatch):
+    calls, describe = _fake(monkeypatch)
+    assert run.main(["date_warmup"], describe=describe) == 0
+    assert calls == [("date_warmup",)]
 
 
 def test_ddp_benchmark_reads_notebook_13s_cells_and_fails_on_any_worker_death(monkeypatch):

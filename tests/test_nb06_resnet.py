@@ -369,7 +369,7 @@ def test_the_degradation_results_are_the_scripts_and_cover_every_run():
                 for kind, depths in (("plain", resnet_depth.PLAIN_DEPTHS), ("residual", resnet_depth.RESIDUAL_DEPTHS))
                 for depth in depths}
     assert len(keys) == len(set(keys)) and set(keys) == expected
-    assert all(0 < r["train_loss"] < 3 and 0 < r["test_acc"] <= 1 for r in saved["runs"])
+    assert all(0 < r["train_loss"] < 3 and 0 < r["val_acc"] <= 1 and 0 < r["test_acc"] <= 1 for r in saved["runs"])
 
 
 def test_the_degradation_script_trains_the_notebooks_own_networks(monkeypatch, tmp_path):

@@ -10,11 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from exercise_feedback import exercise_tests, first_hints
+from exercise_feedback import assert_not_attempted, exercise_tests, first_hints
 
 import helpers.scratch.attention as attention_lib
 from helpers.exercises import check
-from helpers.exercises.solutions.nb11 import SOLUTIONS, masked_attention
+from helpers.exercises.solutions.nb11 import SOLUTIONS, decoder_pairs, score_scale, shift_matrix
 from helpers.widgets import int_slider, slider, sweep
 from tools.notebooks import assert_same_source, notebook_defs
 
@@ -170,9 +170,55 @@ def test_a_short_training_run_lowers_the_loss(dates, monkeypatch):
     monkeypatch.setitem(NB.train_dates.__globals__, "STEPS", 30)
     _globals(src_all=src_all, tgt_all=tgt_all)
     NB.train_dates.__globals__.update(src_all=src_all, tgt_all=tgt_all, train_ids=np.arange(len(src_all)))
-    model, losses = NB.train_dates(seed=0)
+    model, losses, kept = NB.train_dates(seed=0, keep=(10,))
     assert len(losses) == 30 and np.all(np.isfinite(losses)) and np.mean(losses[-5:]) < np.mean(losses[:5])
-    assert not model.training
+    assert not model.training and list(kept) == [10] and not kept[10].training
+    # the copy is the model as it was after step 10: it has not moved with the 20 steps after it
+    assert not torch.equal(kept[10].head.weight, model.head.weight)
+
+
+class _Trap(torch.nn.Module):
+    """A decoder whose likeliest first character leads nowhere: 'a' (0.6), then any of 30 characters (1/30 each),
+    against 'b' (0.4), then </s> (0.95). Greedy takes 'a' (0.6 / 30 = 0.02); beam search finds 'b' (0.38)."""
+
+    def encode(self, src):
+        return src.float()
+
+    def decode(self, tgt_in, memory):
+        V, a, b = len(NB.TOKENS), NB.TOKENS.index("0"), NB.TOKENS.index("1")
+        p = torch.full((len(tgt_in), V), 1e-9)
+        last = tgt_in[:, -1]
+        p[last == NB.START, a], p[last == NB.START, b] = 0.6, 0.4
+        p[last == a, 3:33] = 1 / 30
+        p[last == b, NB.END], p[last == b, 3] = 0.95, 0.05
+        p[(last != NB.START) & (last != a) & (last != b), NB.END] = 1.0
+        logits = torch.zeros(len(tgt_in), tgt_in.shape[1], V)
+        logits[:, -1] = p.log()
+        return logits
+
+
+def test_beam_search_escapes_the_greedy_trap_and_width_one_is_greedy(dates):
+    all_dates, src_all, tgt_all = dates
+    src = torch.tensor(src_all[:3])
+    greedy, beam = NB.greedy_decode(_Trap(), src), NB.beam_decode(_Trap(), src, width=4)
+    assert greedy.shape == beam.shape == (3, NB.TGT_LEN)
+    assert NB.decode_tokens(greedy[0, 1:].tolist())[0] == "0" and NB.decode_tokens(beam[0, 1:].tolist()) == "1"
+    model = _model()
+    assert torch.equal(NB.beam_decode(model, src, width=1), NB.greedy_decode(model, src))
+
+
+def test_sequence_log_prob_sums_each_characters_log_probability(dates):
+    all_dates, src_all, tgt_all = dates
+    _globals(all_dates=all_dates, src_all=src_all, tgt_all=tgt_all)
+    model = _model().eval()
+    texts = [NB.spoken(all_dates[i]) for i in (0, 1)]
+    got = NB.sequence_log_prob(model, np.array([0, 1]), texts)
+    with torch.no_grad():
+        for b in (0, 1):
+            ids = [NB.START, *(NB.TOKENS.index(c) for c in texts[b]), NB.END]
+            logp = model(torch.tensor(src_all[b:b + 1]), torch.tensor([ids[:-1]])).log_softmax(-1)[0]
+            want = sum(logp[t, ids[t + 1]].item() for t in range(len(ids) - 1))
+            assert abs(got[b] - want) < 1e-4
 
 
 def test_cross_attention_slider_changes_the_figure(dates):
@@ -197,63 +243,135 @@ def test_cross_attention_slider_changes_the_figure(dates):
 
 
 def test_stubs_count_as_not_attempted(capsys):
-    def stub(*args):
+    # the notebook's exercise cells, as a student finds them
+    def shift_matrix(k, E):
+        """M_k (E, E), the same for every position p: PE_{p+k} = PE_p M_k (E even)."""
         ...  # your code here
 
-    for key, answer in [("11.masked_attention", stub), ("11.mha_params", ...), ("11.attention_memory", ...)]:
-        assert check(key, answer) is False
-        assert "not attempted yet" in capsys.readouterr().out
+    def score_scale(d, var_q, var_k):
+        """The factor s > 0 that gives s·(q·k) variance 1, for q, k in R^d with entries of variance var_q, var_k."""
+        ...  # your code here
+
+    def decoder_pairs(sequences, T, START, END, PAD):
+        """Teacher forcing's (decoder_input, target): two int arrays (N, T), one row per sequence of token ids."""
+        ...  # your code here
+
+    stubs = {"11.pe_rotation": shift_matrix, "11.score_scale": score_scale, "11.teacher_forcing": decoder_pairs}
+    assert set(stubs) == set(SOLUTIONS)
+    assert_not_attempted(stubs, capsys)
 
 
-def _softmax(s, axis=-1):
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+def _omegas(E):
+    return 1 / 10000.0 ** (np.arange(0, E, 2) / E)
 
 
-def _attention(mistake):
-    def answer(q, k, v, mask):
-        s = q @ k.swapaxes(-1, -2)
-        scale = {"no scale": 1, "scale by d": q.shape[-1]}.get(mistake, np.sqrt(q.shape[-1]))
-        s = s / scale
-        if mistake == "after softmax":
-            return (_softmax(s) * mask) @ v
-        if mistake == "ignored":
-            return _softmax(s) @ v
-        if mistake == "big negative":  # -1e9 instead of -inf is right too
-            return _softmax(np.where(mask, s, -1e9)) @ v
-        if mistake == "transposed":
-            return (_softmax(np.where(mask, s, -np.inf)) @ v).swapaxes(-1, -2)
-        if mistake == "wrong axis":
-            with np.errstate(all="ignore"):
-                return _softmax(np.where(mask, s, -np.inf), axis=-2) @ v
-        return _softmax(np.where(mask, s, -np.inf)) @ v
+def _blocks(E, block):
+    """An (E, E) block-diagonal matrix: block(i, w_i) (2x2) for each (sin, cos) pair i."""
+    M = np.zeros((E, E))
+    for i, w in enumerate(_omegas(E)):
+        M[2 * i:2 * i + 2, 2 * i:2 * i + 2] = block(w)
+    return M
+
+
+def _shift(mistake):
+    def answer(k, E):
+        c, s = (lambda w: np.cos(k * w)), (lambda w: np.sin(k * w))
+        return _blocks(E, {
+            "same angle": lambda w: [[np.cos(k), -np.sin(k)], [np.sin(k), np.cos(k)]],
+            "swapped": lambda w: [[s(w), c(w)], [c(w), -s(w)]],
+            "cos sign": lambda w: [[c(w), s(w)], [s(w), c(w)]],  # column 2i right, column 2i+1 not
+            "sin sign": lambda w: [[c(w), -s(w)], [-s(w), c(w)]],  # column 2i+1 right, column 2i not
+            "speeds": lambda w: [[np.cos(k * w**0.5), -np.sin(k * w**0.5)], [np.sin(k * w**0.5), np.cos(k * w**0.5)]],
+            "doubled": lambda w: [[2 * c(w), -2 * s(w)], [2 * s(w), 2 * c(w)]],
+            "mirrored": lambda w: [[-c(w), s(w)], [s(w), c(w)]],  # orthogonal, but a reflection
+        }[mistake])
     return answer
 
 
-def test_a_large_negative_instead_of_minus_infinity_is_accepted(capsys):
-    assert check("11.masked_attention", _attention("big negative")) is True, capsys.readouterr().out
+def _shift_mixing(k, E):
+    M = shift_matrix(k, E)
+    M[0, -1] = 0.5  # pair 0 takes something from the last pair
+    return M
+
+
+def _shift_by_fit(k, E):
+    pe = NB.sinusoidal_positions(k + 200, E)
+    return np.linalg.lstsq(pe[:200], pe[k:], rcond=None)[0]
+
+
+def _shift_blocks_stacked(k, E):
+    return np.stack([shift_matrix(k, E)[i:i + 2, i:i + 2] for i in range(0, E, 2)])
+
+
+def _pairs(mistake):
+    def answer(sequences, T, START, END, PAD):
+        pad = 0 if mistake == "pad 0" else PAD
+        if mistake == "date ids":
+            START, END, pad = 1, 2, 0
+        inp, tgt = np.full((len(sequences), T), pad), np.full((len(sequences), T), pad)
+        for row, seq in enumerate(sequences):
+            a = ([START] if mistake != "no start" else []) + list(seq) + ([END] if mistake == "end in input" else [])
+            b = list(seq) + ([END] if mistake != "no end" else [])
+            inp[row, :len(a[:T])], tgt[row, :len(b)] = a[:T], b
+        return {"unshifted": (tgt, tgt), "unshifted input": (inp, inp), "swapped": (tgt, inp),
+                "float": (inp.astype(float), tgt.astype(float))}.get(mistake, (inp, tgt))
+    return answer
+
+
+def _pairs_one_row_too_long(sequences, T, START, END, PAD):
+    rows = np.full((len(sequences), T + 1), PAD)
+    for row, seq in enumerate(sequences):
+        rows[row, :len(seq) + 2] = [START, *seq, END]
+    return rows, rows
+
+
+def _pairs_ragged(sequences, T, START, END, PAD):
+    return [[START, *s] for s in sequences], [[*s, END] for s in sequences]
+
+
+def _var(d, vq, vk):
+    return d * vq * vk
 
 
 WRONG = [
-    ("11.masked_attention", _attention("no scale"), "not scaled"),
-    ("11.masked_attention", _attention("scale by d"), "not by d"),
-    ("11.masked_attention", _attention("after softmax"), "before the softmax"),
-    ("11.masked_attention", _attention("ignored"), "no effect"),
-    ("11.masked_attention", _attention("transposed"), "should have shape"),
-    ("11.masked_attention", lambda q, k, v, mask: NB.attention(q, k, v, mask)[0], "without our attention"),
-    ("11.masked_attention", lambda q, k, v, mask: torch.zeros(3), "uses torch"),
-    ("11.mha_params", 4 * 512 * 512, "also has a bias"),
-    ("11.mha_params", 3 * 512 * 512 + 3 * 512, "a fourth"),
-    ("11.mha_params", 8 * (4 * 512 * 512 + 4 * 512), "do not multiply"),
-    ("11.mha_params", 4 * 64 * 512 + 4 * 512, "8 of them"),
-    ("11.mha_params", 1_000_000, "is not the count"),
-    ("11.mha_params", "1050624", "answer with a number"),
-    ("11.attention_memory", 4.0, "one head's"),
-    ("11.attention_memory", 96.0, "not 8"),
-    ("11.attention_memory", 576.0, "all 12 layers"),
-    ("11.attention_memory", 12 * 1024 * 4 / 2**20, "1,024² per head"),
-    ("11.attention_memory", 50.331648, "MB"),
-    ("11.attention_memory", 10.0, "is not it"),
+    ("11.pe_rotation", lambda k, E: shift_matrix(k, E).T, "the wrong way"),
+    ("11.pe_rotation", _shift("same angle"), "the same angle"),
+    ("11.pe_rotation", _shift("swapped"), "cos and sin swapped"),
+    ("11.pe_rotation", _shift("cos sign"), "the sine columns (2i) are right"),
+    ("11.pe_rotation", _shift("sin sign"), "the cosine columns (2i+1) are right"),
+    ("11.pe_rotation", _shift("speeds"), "not by the right angle"),
+    ("11.pe_rotation", _shift("doubled"), "not a rotation"),
+    ("11.pe_rotation", _shift_mixing, "mixes different pairs"),
+    ("11.pe_rotation", lambda k, E: np.eye(E), "is the identity"),
+    ("11.pe_rotation", lambda k, E: NB.sinusoidal_positions(k + E, E)[k:], "row of positional encodings"),
+    ("11.pe_rotation", lambda k, E: NB.sinusoidal_positions(k + 1, E)[k], "a row of PE?"),
+    ("11.pe_rotation", lambda k, E: NB.sinusoidal_positions(k + 3, E)[k:], "look like rows of PE"),
+    ("11.pe_rotation", _shift_blocks_stacked, "put them on the diagonal"),
+    ("11.pe_rotation", lambda k, E: np.eye(E + 1), "must return an (E, E)"),
+    ("11.pe_rotation", _shift_by_fit, "a fit to PE's rows"),
+    ("11.pe_rotation", _shift("mirrored"), "M_0 must be the identity"),
+    ("11.pe_rotation", lambda k, E: shift_matrix(k, E) if k == 0 else _shift("mirrored")(k, E), "differs from PE_p+"),
+    ("11.score_scale", lambda d, vq, vk: 1 / np.sqrt(d), "right only when var_q = var_k = 1"),
+    ("11.score_scale", lambda d, vq, vk: 1 / d, "s², not by s"),
+    ("11.score_scale", lambda d, vq, vk: np.sqrt(_var(d, vq, vk)), "spreads the scores further"),
+    ("11.score_scale", lambda d, vq, vk: 1 / _var(d, vq, vk), "one over the standard deviation"),
+    ("11.score_scale", lambda d, vq, vk: 1 / np.sqrt(d * (vq + vk)), "multiply, they do not add"),
+    ("11.score_scale", lambda d, vq, vk: -1 / np.sqrt(_var(d, vq, vk)), "s is negative"),
+    ("11.score_scale", lambda d, vq, vk: 2 / np.sqrt(_var(d, vq, vk)), "has variance 4, not 1"),
+    ("11.score_scale", lambda d, vq, vk: "0.1", "answer with a number"),
+    ("11.teacher_forcing", _pairs("unshifted"), "the very token it must predict"),
+    ("11.teacher_forcing", _pairs("unshifted input"), "the very token it must predict"),
+    ("11.teacher_forcing", _pairs("swapped"), "shifted the wrong way"),
+    ("11.teacher_forcing", _pairs("no end"), "the target has no END"),
+    ("11.teacher_forcing", _pairs("no start"), "has no START"),
+    ("11.teacher_forcing", _pairs("end in input"), "never needs to read END"),
+    ("11.teacher_forcing", _pairs("pad 0"), "padded with 0, but PAD ="),
+    ("11.teacher_forcing", _pairs("date ids"), "use the ids passed in"),
+    ("11.teacher_forcing", _pairs("float"), "make the arrays ints"),
+    ("11.teacher_forcing", _pairs_one_row_too_long, "must have shape (N, T)"),
+    ("11.teacher_forcing", _pairs_ragged, "rows of different lengths"),
+    ("11.teacher_forcing", lambda sequences, T, START, END, PAD: decoder_pairs(sequences, T, START, END, PAD)[0],
+     "a tuple (decoder_input, target)"),
 ]
 
 
@@ -261,21 +379,77 @@ WRONG = [
  test_every_checker_has_wrong_answers) = exercise_tests(SOLUTIONS, WRONG)
 
 
-def test_wrong_axis_softmax_is_named(capsys):
-    assert check("11.masked_attention", _attention("wrong axis")) is False
-    out = capsys.readouterr().out
-    assert "wrong axis" in out or "differs from PyTorch" in out
+def test_other_correct_answers_pass_the_check(capsys):
+    def via_complex_numbers(k, E):  # pair i as the complex number cos + i·sin, turned by e^{i k ω_i}
+        M = np.zeros((E, E))
+        for i, z in enumerate(np.exp(1j * k * _omegas(E))):
+            M[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[z.real, -z.imag], [z.imag, z.real]]
+        return M
+
+    def as_lists(sequences, T, START, END, PAD):  # plain lists of int32 rows are fine too
+        inp, tgt = decoder_pairs(sequences, T, START, END, PAD)
+        return inp.astype(np.int32).tolist(), tgt.astype(np.int32)
+
+    for key, answer in [("11.pe_rotation", via_complex_numbers),
+                        ("11.pe_rotation", lambda k, E: shift_matrix(k, E).tolist()),
+                        ("11.score_scale", lambda d, vq, vk: (d * vq * vk) ** -0.5),
+                        ("11.teacher_forcing", as_lists)]:
+        assert check(key, answer) is True, capsys.readouterr().out
+
+
+def test_the_score_scale_statistical_check_is_far_from_its_tolerance():
+    """A right factor measures variance 1 well inside the checker's stated tolerance, even at the smallest d."""
+    from helpers.exercises import nb11 as checkers
+
+    rng = np.random.default_rng()
+    got = [checkers._scaled_score_variance(score_scale(4, 0.3, 7.0), 4, 0.3, 7.0, rng) for _ in range(20)]
+    assert max(abs(v - 1) for v in got) < checkers._TOLERANCE / 2
+    assert abs(checkers._scaled_score_variance(1.2 * score_scale(16, 2.0, 0.5), 16, 2.0, 0.5, rng) - 1.44) < 0.1
 
 
 def test_first_hints_do_not_give_the_answer_away():
     firsts = first_hints("11", SOLUTIONS)
-    assert "-inf" not in firsts["11.masked_attention"] and "np.where" not in firsts["11.masked_attention"]
-    assert "1050624" not in firsts["11.mha_params"].replace(",", "") and "4 ·" not in firsts["11.mha_params"]
-    assert "48" not in firsts["11.attention_memory"] and "2^20" not in firsts["11.attention_memory"]
+    assert not any(s in firsts["11.pe_rotation"] for s in ("block", "−sin", "-sin", "cos b", "zero", "diagonal"))
+    assert not any(s in firsts["11.score_scale"] for s in ("√", "sqrt", "var_q·var_k", "d·", "s²", "1/"))
+    assert not any(s in firsts["11.teacher_forcing"] for s in ("START", "END", "PAD", "shift", "right"))
 
 
-def test_the_solution_agrees_with_the_notebooks_attention():
-    rng = np.random.default_rng(0)
-    q, k, v = rng.normal(size=(2, 4, 8)), rng.normal(size=(2, 6, 8)), rng.normal(size=(2, 6, 3))
-    mask = NB.causal_mask(6)[2:]
-    np.testing.assert_allclose(masked_attention(q, k, v, mask), NB.attention(q, k, v, mask)[0], **TIGHT)
+def test_the_solutions_agree_with_the_notebooks_code(dates):
+    """shift_matrix moves the notebook's positional encodings; decoder_pairs lays out the date task's targets."""
+    pe = NB.sinusoidal_positions(600, 64)
+    for k in (0, 1, 7, 500):
+        np.testing.assert_allclose(pe[:100] @ shift_matrix(k, 64), pe[k:k + 100], rtol=0, atol=1e-10)
+    all_dates, _, tgt_all = dates
+    texts = [NB.spoken(d) for d in all_dates[:50]]
+    index = {t: i for i, t in enumerate(NB.TOKENS)}
+    inp, tgt = decoder_pairs([[index[c] for c in t] for t in texts], NB.TGT_LEN - 1, NB.START, NB.END, NB.PAD)
+    np.testing.assert_array_equal(tgt, tgt_all[:50, 1:])  # the notebook trains on tgt[:, 1:] ...
+    np.testing.assert_array_equal(inp, np.where(tgt_all[:50, :-1] == NB.END, NB.PAD, tgt_all[:50, :-1]))
+    # ... and reads tgt[:, :-1], which differs only where it holds </s>, whose target is padding (not in the loss)
+    assert np.all(tgt_all[:50, 1:][tgt_all[:50, :-1] == NB.END] == NB.PAD)
+
+
+def test_the_warmup_results_ship_every_run_of_the_script():
+    """bench/date_warmup.py wrote both schedules on every seed into the shipped file the notebook loads."""
+    from bench import date_warmup
+    from helpers import data
+
+    assert date_warmup.RESULTS == date_warmup.SHIPPED == data.path("date_warmup")
+    saved = data.load("date_warmup")
+    assert saved["seeds"] == list(date_warmup.SEEDS) and saved["steps"] == NB.STEPS
+    keys = [(r["warmup"], r["seed"]) for r in saved["runs"]]
+    assert sorted(keys) == sorted((w, s) for w in (True, False) for s in date_warmup.SEEDS)
+    assert all(len(r["loss"]) == NB.STEPS // saved["every"] and 0 <= r["exact_match"] <= 1 for r in saved["runs"])
+
+
+def test_the_warmup_script_trains_the_notebooks_model_both_ways(monkeypatch, tmp_path):
+    import json
+
+    from bench import date_warmup
+
+    monkeypatch.setattr(date_warmup, "RESULTS", tmp_path / "w.json")
+    result = date_warmup.run(seeds=(0,), steps=20)
+    assert json.loads((tmp_path / "w.json").read_text()) == result
+    assert [(r["warmup"], r["seed"]) for r in result["runs"]] == [(True, 0), (False, 0)]
+    assert all(len(r["loss"]) == 2 for r in result["runs"])
+    assert result["runs"][0]["loss"] != result["runs"][1]["loss"]  # only the warm-up differs, and it changes the run

@@ -1,23 +1,24 @@
 """Notebook 13's own code (what a student reads) is helpers.scratch.gpt's and helpers.models' GPT classes; its other
 functions (the split, the learning-rate schedule, the training windows, the validation loss, the sampling slider)
 do what the text says; the shipped checkpoint is the recipe's model and reaches what the notebook claims; the
-scaling results come from bench/gpt_scaling.py; exercises catch common mistakes."""
+scaling results come from bench/gpt_scaling.py; the byte-pair encoding learns the most frequent pair each time and
+decodes what it encodes; exercises catch common mistakes."""
 
 import math
 import re
+from collections import Counter
 
 import nbformat
 import numpy as np
 import pytest
 import torch
-from exercise_feedback import exercise_tests, first_hints
+from exercise_feedback import assert_not_attempted, exercise_tests, first_hints
 
 import helpers.models as models
 import helpers.scratch.gpt as gpt_lib
 from bench import gpt_scaling
 from helpers import data, training
-from helpers.exercises import check
-from helpers.exercises.solutions.nb13 import SOLUTIONS, causal_attention, top_p
+from helpers.exercises.solutions.nb13 import SOLUTIONS, compute_optimal, kv_cache_step, top_p
 from helpers.widgets import render, sweep
 from tools.notebooks import NOTEBOOKS, assert_same_source, notebook_defs
 
@@ -152,9 +153,70 @@ def test_the_optional_cell_reads_a_gpt2lmheadmodel_state_dict_as_it_is():
 
 
 def test_stubs_count_as_not_attempted(capsys):
-    assert check("13.causal_attention", NB.my_causal_attention) is False
-    assert check("13.top_p", NB.my_top_p) is False
-    assert "not attempted" in capsys.readouterr().out
+    assert_not_attempted({"13.kv_cache_step": NB.my_kv_step, "13.top_p": NB.my_top_p,
+                          "13.compute_optimal": NB.my_compute_optimal}, capsys)
+
+
+# ---- byte-pair encoding ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def merges():
+    return NB.train_bpe(data.load("shakespeare")[:20_000], 120)
+
+
+def test_the_pieces_cover_every_character_and_never_join_a_word_to_the_next():
+    rng = np.random.default_rng(0)
+    alphabet = list("ab Z9_'\t\n.,!é«東🎭") + ["  ", "'s", "'ll"]
+    for _ in range(200):
+        s = "".join(rng.choice(alphabet, size=int(rng.integers(0, 30))))
+        assert "".join(NB.PIECE.findall(s)) == s, repr(s)
+    assert NB.PIECE.findall("the king's men  ran 42 times!") == ["the", " king", "'s", " men", " ", " ran", " 42",
+                                                                  " times", "!"]
+
+
+def _replayed_counts(text, merges):
+    """After each learned merge (in order): the pair counts of `text`'s pieces, counted again from nothing."""
+    words = Counter(tuple(p.encode("utf-8")) for p in NB.PIECE.findall(text))
+    for pair, new in merges.items():
+        counts = NB.pair_counts(words)
+        yield pair, counts
+        words = Counter({NB.merge(w, pair, new): n for w, n in words.items()})
+
+
+def test_each_merge_is_a_most_frequent_pair_counted_from_nothing(merges):
+    text = data.load("shakespeare")[:20_000]
+    assert list(merges.values()) == list(range(256, 256 + 120))
+    for pair, counts in _replayed_counts(text, merges):
+        assert counts[pair] == max(counts.values()) >= 2, pair
+
+
+def test_merge_replaces_left_to_right_without_overlaps():
+    assert NB.merge((1, 1, 1, 2, 1, 1), (1, 1), 9) == (9, 1, 2, 9)
+    assert NB.merge((3, 4, 3, 4), (4, 3), 7) == (3, 7, 4)
+    assert NB.merge((), (1, 2), 5) == ()
+
+
+def test_encode_applies_the_merges_in_their_order_and_decode_inverts_it(merges):
+    rng = np.random.default_rng(1)
+    text = data.load("shakespeare")
+    for start in rng.integers(0, len(text) - 300, size=20):
+        chunk = text[start:start + 300]
+        want = []
+        for piece in NB.PIECE.findall(chunk):  # the reference: every merge, in the order learned
+            tokens = tuple(piece.encode("utf-8"))
+            for pair, new in merges.items():
+                tokens = NB.merge(tokens, pair, new)
+            want.extend(tokens)
+        assert NB.bpe_encode(chunk, merges) == want
+        assert NB.bpe_decode(want, merges) == chunk
+    for s in ["", "é", "Ariel « café » 東京 🎭\n\t_x_", "a" * 50]:
+        assert NB.bpe_decode(NB.bpe_encode(s, merges), merges) == s
+
+
+def test_the_table_of_tokens_is_the_bytes_then_the_merges(merges):
+    table = NB.token_bytes(merges)
+    assert len(table) == 256 + len(merges) and all(table[i] == bytes([i]) for i in range(256))
+    assert all(table[new] == table[a] + table[b] for (a, b), new in merges.items())
 
 
 # ---- exercises: wrong answers get specific feedback ------------------------------------------------------------
@@ -162,12 +224,6 @@ def test_stubs_count_as_not_attempted(capsys):
 def _softmax(z, axis=-1):
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
-
-
-def _masked(q, k, keep, fill=-np.inf, scale=True):
-    d = q.shape[-1]
-    scores = q @ k.swapaxes(-1, -2) / (math.sqrt(d) if scale else 1)
-    return np.where(keep(q.shape[-2]), scores, fill)
 
 
 def _no_renorm(probs, p):
@@ -184,32 +240,76 @@ def _stops_short(probs, p):
     return kept / kept.sum()
 
 
+def _kv_step(attend):
+    """A KV step that appends the new key and value, then returns attend(q, K, V, k, v, d) as its output."""
+    def step(x, K, V, Wq, Wk, Wv):
+        q, k, v = x @ Wq, x @ Wk, x @ Wv
+        K2, V2 = np.vstack([K, k]), np.vstack([V, v])
+        return attend(q, K2, V2, k, v, len(q)), K2, V2
+    return step
+
+
+def _past_only(x, K, V, Wq, Wk, Wv):
+    q = x @ Wq
+    out = _softmax(K @ q / math.sqrt(len(q))) @ V  # attends before its own key is in the cache
+    return out, np.vstack([K, x @ Wk]), np.vstack([V, x @ Wv])
+
+
+def _cache_replaced(x, K, V, Wq, Wk, Wv):
+    out, K2, V2 = kv_cache_step(x, K, V, Wq, Wk, Wv)
+    return out, K2[-1:], V2[-1:]
+
+
+def _cache_not_grown(x, K, V, Wq, Wk, Wv):
+    return kv_cache_step(x, K, V, Wq, Wk, Wv)[0], K, V
+
+
+def _cache_prepended(x, K, V, Wq, Wk, Wv):
+    out, K2, V2 = kv_cache_step(x, K, V, Wq, Wk, Wv)
+    return out, np.roll(K2, 1, axis=0), np.roll(V2, 1, axis=0)
+
+
+def _cache_swapped(x, K, V, Wq, Wk, Wv):
+    out, K2, V2 = kv_cache_step(x, K, V, Wq, Wk, Wv)
+    return out, V2, K2
+
+
+def _kv_torch(x, K, V, Wq, Wk, Wv):
+    out, K2, V2 = kv_cache_step(x, K, V, Wq, Wk, Wv)
+    return torch.tensor(out).numpy(), K2, V2
+
+
 WRONG = [
-    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.ones((L, L), bool))) @ v,
-     "hide the future"),
-    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool).T)) @ v,
-     "keeps the FUTURE"),
-    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool), scale=False))
-     @ v, "sqrt(d)"),
-    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool), fill=0.0)) @ v,
-     "set it to -inf"),
-    ("13.causal_attention", lambda q, k, v: _softmax(_masked(q, k, lambda L: np.tri(L, dtype=bool)), axis=-2) @ v,
-     "over the KEYS"),
-    ("13.causal_attention", lambda q, k, v: q, "differs from causal attention"),
-    ("13.causal_attention", lambda q, k, v: q[..., 0], "one vector per query"),
-    ("13.causal_attention", lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(
-        *(torch.tensor(a) for a in (q, k, v)), is_causal=True).numpy(), "write it in NumPy"),
+    ("13.kv_cache_step", _past_only, "attends to ITSELF too"),
+    ("13.kv_cache_step", _kv_step(lambda q, K, V, k, v, d: v), "attends only to itself"),
+    ("13.kv_cache_step", _kv_step(lambda q, K, V, k, v, d: _softmax(K @ q) @ V), "sqrt(d)"),
+    ("13.kv_cache_step", _kv_step(lambda q, K, V, k, v, d: _softmax(V @ q / math.sqrt(d)) @ K),
+     "compared with the KEYS"),
+    ("13.kv_cache_step", _kv_step(lambda q, K, V, k, v, d: np.exp(K @ q / math.sqrt(d)) @ V), "sum to 1"),
+    ("13.kv_cache_step", _kv_step(lambda q, K, V, k, v, d: V.mean(axis=0)), "the same weight"),
+    ("13.kv_cache_step", _kv_step(lambda q, K, V, k, v, d: q), "differs from the full recompute"),
+    ("13.kv_cache_step", _kv_step(lambda q, K, V, k, v, d: K @ q), "shape (d,)"),
+    ("13.kv_cache_step", _cache_replaced, "do not replace them"),
+    ("13.kv_cache_step", _cache_not_grown, "has not grown"),
+    ("13.kv_cache_step", _cache_prepended, "at the END"),
+    ("13.kv_cache_step", _cache_swapped, "come back swapped"),
+    ("13.kv_cache_step", lambda x, K, V, Wq, Wk, Wv: kv_cache_step(x, K, V, Wq, Wk, Wv)[0], "a tuple (out, K, V)"),
+    ("13.kv_cache_step", _kv_torch, "write it in NumPy"),
     ("13.top_p", _no_renorm, "sum to 1 again"),
     ("13.top_p", _stops_short, "reach p too"),
     ("13.top_p", lambda probs, p: probs, "probabilities unchanged"),
     ("13.top_p", lambda probs, p: np.full_like(probs, 1 / len(probs)), "differ from the nucleus"),
     ("13.top_p", lambda probs, p: gpt_lib.top_p_filter(probs, p), "not with the course's top_p_filter"),
-    ("13.adam_memory", 4 * 1_557_611_200 / 1e9, "only the weights"),
-    ("13.adam_memory", 8 * 1_557_611_200 / 1e9, "not Adam's m and v"),
-    ("13.adam_memory", 12 * 1_557_611_200 / 1e9, "three numbers per parameter"),
-    ("13.adam_memory", 16 * 1_557_611_200 / 2**30, "1e9 bytes"),
-    ("13.adam_memory", 16 * 1_557_611_200, "in bytes"),
-    ("13.adam_memory", 100.0, "is not it"),
+    ("13.compute_optimal", lambda C, r=20: compute_optimal(C, r)[::-1], "the other way round"),
+    ("13.compute_optimal", lambda C, r=20: (math.sqrt(C / r), math.sqrt(C * r)), "keep the 6"),
+    ("13.compute_optimal", lambda C, r=20: compute_optimal(3 * C, r), "forward pass only"),
+    ("13.compute_optimal", lambda C, r=20: (C / (6 * r), C / 6), "square root"),
+    ("13.compute_optimal", lambda C, r=20: (math.sqrt(C / 6),) * 2, "1 token per parameter"),
+    ("13.compute_optimal", lambda C, r=20: compute_optimal(C, 20), "not always 20"),
+    ("13.compute_optimal", lambda C, r=20: (math.sqrt(C / 6) / 2, 2 * math.sqrt(C / 6)), "D/N = 4,"),
+    ("13.compute_optimal", lambda C, r=20: (1.0, 2.0), "not the budget"),
+    ("13.compute_optimal", lambda C, r=20: compute_optimal(C, r)[0], "a tuple (N, D)"),
+    ("13.compute_optimal", lambda C, r=20: ("1e9", "2e10"), "answer with a number"),
 ]
 
 
@@ -220,13 +320,21 @@ WRONG = [
 def test_first_hints_do_not_give_the_answer_away():
     firsts = first_hints("13", SOLUTIONS)
     for key, text in firsts.items():
-        assert "np.tri" not in text and "cumsum" not in text and "16" not in text, key
+        assert not any(code in text for code in ("vstack", "concatenate", "sqrt", "@", "cumsum", "argsort", "6·r",
+                                                 "N²")), key
 
 
-def test_the_solutions_agree_with_pytorch_and_the_library():
+def test_the_solutions_agree_with_the_full_recompute_pytorch_and_the_library():
     rng = np.random.default_rng(0)
-    q, k, v = rng.normal(size=(3, 2, 6, 4))
-    want = torch.nn.functional.scaled_dot_product_attention(*(torch.tensor(a) for a in (q, k, v)), is_causal=True)
-    np.testing.assert_allclose(causal_attention(q, k, v), want.numpy(), rtol=1e-12, atol=1e-12)
+    X, (Wq, Wk, Wv) = rng.normal(size=(7, 5)), rng.normal(size=(3, 5, 4))
+    K, V, outs = np.zeros((0, 4)), np.zeros((0, 4)), []
+    for x in X:
+        out, K, V = kv_cache_step(x, K, V, Wq, Wk, Wv)
+        outs.append(out)
+    want = torch.nn.functional.scaled_dot_product_attention(*(torch.tensor(X @ W)[None] for W in (Wq, Wk, Wv)),
+                                                            is_causal=True)[0]
+    np.testing.assert_allclose(np.array(outs), want.numpy(), rtol=1e-12, atol=1e-12)
     probs = _softmax(rng.normal(size=20))
     np.testing.assert_allclose(top_p(probs, 0.7), gpt_lib.top_p_filter(probs, 0.7), atol=1e-15)
+    N, D = compute_optimal(5.76e23)  # Chinchilla's own budget: 70B parameters on 1.4T tokens
+    assert N == pytest.approx(69.3e9, rel=0.01) and D == pytest.approx(1.39e12, rel=0.01)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.exercises import array_answer, exercise, forbid, number_answer
+from helpers.exercises import array_answer, exercise, forbid, number_answer, tuple_answer
 from helpers.scratch.gpt import top_p_filter
 
 
@@ -11,61 +11,116 @@ def _softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _attention_variants(q, k, v):
-    """What common mistakes compute, to name them: name -> output."""
-    L, d = q.shape[-2], q.shape[-1]
-    scores = q @ k.swapaxes(-1, -2) / np.sqrt(d)
-    lower, upper = np.tri(L, dtype=bool), np.tri(L, dtype=bool).T
+def _causal_head(X, Wq, Wk, Wv):
+    """One causal attention head over the whole sequence X (T, E), recomputed at once: (T, d)."""
+    q, k, v = X @ Wq, X @ Wk, X @ Wv
+    T, d = q.shape
+    return _softmax(np.where(np.tri(T, dtype=bool), q @ k.T / np.sqrt(d), -np.inf)) @ v
+
+
+def _kv_step_variants(x, K, V, Wq, Wk, Wv):
+    """What common mistakes return as the new token's output, given a cache of P >= 1 tokens: name -> (d,)."""
+    q, k, v = x @ Wq, x @ Wk, x @ Wv
+    d = len(q)
+    K1, V1 = np.vstack([K, k]), np.vstack([V, v])
     return {
-        "no mask": _softmax(scores) @ v,
-        "future": _softmax(np.where(upper, scores, -np.inf)) @ v,
-        "strict": _softmax(np.where(np.tri(L, k=-1, dtype=bool) | (np.arange(L) == 0)[:, None], scores,
-                                    -np.inf)) @ v,
-        "no scale": _softmax(np.where(lower, scores * np.sqrt(d), -np.inf)) @ v,
-        "zero": _softmax(np.where(lower, scores, 0.0)) @ v,
-        "axis": _softmax(np.where(lower, scores, -np.inf), axis=-2) @ v,
+        "past only": _softmax(K @ q / np.sqrt(d)) @ V,
+        "itself only": v,
+        "no scale": _softmax(K1 @ q) @ V1,
+        "swapped": _softmax(V1 @ q / np.sqrt(d)) @ K1,
+        "no softmax": np.exp(K1 @ q / np.sqrt(d)) @ V1,
+        "values unweighted": V1.mean(axis=0),
     }
 
 
-_ATTENTION_MISTAKES = {
-    "no mask": "every position attends to every position: hide the future (keys after the query) with -inf "
-               "before the softmax",
-    "future": "your mask keeps the FUTURE and hides the past: position t may attend to keys 0..t (on and below "
-              "the diagonal)",
-    "strict": "a position may attend to itself too (the diagonal stays): keys 0..t, t included",
-    "no scale": "divide the scores q·k by sqrt(d) before the softmax",
-    "zero": "a masked score set to 0 still gets weight (e^0 = 1): set it to -inf, so that e^(-inf) = 0",
-    "axis": "the softmax runs over the KEYS (the last axis), so that each query's weights sum to 1",
+_KV_MISTAKES = {
+    "past only": "the new token attends to the cached tokens only; it attends to ITSELF too: add its key and value to "
+                 "the cache first, then attend",
+    "itself only": "the new token attends only to itself: its query meets every key in the cache, the earlier "
+                   "tokens' too",
+    "no scale": "divide the scores by sqrt(d) before the softmax, as the full recompute does",
+    "swapped": "the query is compared with the KEYS, and the weights average the VALUES",
+    "no softmax": "the weights must sum to 1: a softmax over the scores (exp, then divide by the sum)",
+    "values unweighted": "every value gets the same weight: weight them by the softmax of the query's scores with "
+                         "the keys",
 }
 
 
-@exercise("13.causal_attention",
-          hints=("Three steps: the scores of every query with every key (scaled), the future hidden, a softmax "
-                 "over the keys; then the weighted sum of the values.",
-                 "scores = q @ k.swapaxes(-1, -2) / sqrt(d), shape (..., L, L); row t is query t. Keep the entries "
-                 "on and below the diagonal (np.tri(L, dtype=bool)), -inf elsewhere.",
-                 "weights = softmax(np.where(np.tri(L, dtype=bool), scores, -np.inf)) along the last axis; return "
-                 "weights @ v."))
-def _causal_attention(answer):
-    import torch
-    import torch.nn.functional as F
+def _cache_mistake(got, want, name, P):
+    """Say what is wrong with the returned cache `got` (K or V, as `name`), which should be `want` (P + 1, d)."""
+    if P > 0 and got.shape == want[-1:].shape:
+        return (f"the returned {name} has one row: keep the cached rows and add the new one below them "
+                "(np.vstack or np.concatenate), do not replace them")
+    if got.shape == want[:-1].shape:
+        return f"the returned {name} has not grown: add this token's row to it ({P} rows in, {P + 1} out)"
+    if got.shape != want.shape:
+        return (f"the returned {name} must have shape {want.shape} (the {P} cached rows, then the new one), not "
+                f"{got.shape}")
+    if P > 0 and np.allclose(got, np.vstack([want[-1:], want[:-1]])):
+        return f"the new row goes at the END of {name}: row i of the cache is token i's"
+    return None
 
-    forbid(answer, {"scaled_dot_product_attention": "write it in NumPy (PyTorch's is the referee)",
-                    "torch": "write it in NumPy (PyTorch is the referee)",
-                    "attention": "write it yourself, not with the course's attention"})
-    rng = np.random.default_rng()  # fresh inputs on every check
-    for shape in [(5, 4), (2, 7, 3), (2, 3, 6, 8)]:
-        q, k, v = (rng.normal(size=shape) for _ in range(3))
-        got = array_answer(answer(q.copy(), k.copy(), v.copy()), shape, "an array shaped like v",
-                           f"the output has one vector per query, shape {shape}")
-        want = F.scaled_dot_product_attention(*(torch.tensor(a) for a in (q, k, v)), is_causal=True).numpy()
-        if np.allclose(got, want, rtol=1e-9, atol=1e-12):
-            continue
-        for mistake, value in _attention_variants(q, k, v).items():
-            if np.allclose(got, value, rtol=1e-9, atol=1e-12):
-                raise AssertionError(_ATTENTION_MISTAKES[mistake])
-        raise AssertionError(f"for q, k, v of shape {shape} your output differs from causal attention's "
-                             f"(largest difference {np.abs(got - want).max():.3g})")
+
+@exercise("13.kv_cache_step",
+          hints=("Three steps: the new token's query, key and value; the cache grows by that key and value; then the "
+                 "query attends to every row of the grown cache, itself included.",
+                 "q, k, v = x @ Wq, x @ Wk, x @ Wv, each (d,); K = np.vstack([K, k]) and the same for V; the scores "
+                 "K @ q / sqrt(d) have one entry per token so far, shape (P + 1,).",
+                 "weights = softmax(scores) (subtract the max, exp, divide by the sum); out = weights @ V; "
+                 "return out, K, V."))
+def _kv_cache_step(answer):
+    forbid(answer, {"gpt_decode": "write the step yourself, not with the course's gpt_decode",
+                    "attention": "write the step yourself, not with the course's attention",
+                    "torch": "write it in NumPy"})
+    rng = np.random.default_rng()  # fresh sizes, weights and tokens on every check
+    E, d, T = int(rng.integers(4, 9)), int(rng.integers(2, 6)), int(rng.integers(6, 10))
+    X = rng.normal(size=(T, E))
+    Wq, Wk, Wv = (rng.normal(size=(E, d)) / np.sqrt(E) for _ in range(3))
+    full = _causal_head(X, Wq, Wk, Wv)
+    K_all, V_all = X @ Wk, X @ Wv
+
+    def step(t, K, V):
+        got = tuple_answer(answer(X[t].copy(), K.copy(), V.copy(), Wq, Wk, Wv), 3, "a tuple (out, K, V)")
+        out = array_answer(got[0], (d,), "an array of d numbers",
+                           f"out is the head's output for the new token, shape (d,) = ({d},)")
+        return out, np.asarray(got[1], dtype=float), np.asarray(got[2], dtype=float)
+
+    # first from a cache that already holds P tokens: the new token must attend to them AND to itself
+    P = int(rng.choice([p for p in range(2, T - 2) if p + 1 != d]))  # P + 1 != d: a (P + 1,) answer is not (d,)
+    out, K, V = step(P, K_all[:P], V_all[:P])
+    case = f"E = {E}, d = {d}, a cache of P = {P} tokens"
+    if not np.allclose(out, full[P], rtol=1e-9, atol=1e-12):
+        for mistake, value in _kv_step_variants(X[P], K_all[:P], V_all[:P], Wq, Wk, Wv).items():
+            if np.allclose(out, value, rtol=1e-9, atol=1e-12):
+                raise AssertionError(f"{_KV_MISTAKES[mistake]} ({case})")
+        raise AssertionError(f"out differs from the full recompute's row {P} ({case}; largest difference "
+                             f"{np.abs(out - full[P]).max():.3g})")
+    for got, want, name in ((K, K_all[:P + 1], "K"), (V, V_all[:P + 1], "V")):
+        other = V_all[:P + 1] if name == "K" else K_all[:P + 1]
+        if got.shape == want.shape and np.allclose(got, other):
+            raise AssertionError("K and V come back swapped: return (out, K, V) in that order")
+        mistake = _cache_mistake(got, want, name, P)
+        if mistake:
+            raise AssertionError(f"{mistake} ({case})")
+        if not np.allclose(got, want, rtol=1e-9, atol=1e-12):
+            raise AssertionError(f"the returned {name} should be the cached rows and, below them, this token's "
+                                 f"x @ W{name.lower()} ({case})")
+
+    # then a whole sequence from an empty cache, one token at a time
+    K, V = np.zeros((0, d)), np.zeros((0, d))
+    for t in range(T):
+        try:
+            out, K, V = step(t, K, V)
+        except (ValueError, IndexError, ZeroDivisionError) as e:
+            if t == 0:
+                raise AssertionError(f"with an empty cache (the first token) your step raised {type(e).__name__}: "
+                                     f"{e}. Add the token's key and value to the cache before it attends, so that "
+                                     "it always has itself to attend to") from None
+            raise
+        assert np.allclose(out, full[t], rtol=1e-9, atol=1e-12), (
+            f"token {t} of {T}, stepped from an empty cache, differs from the full recompute (largest difference "
+            f"{np.abs(out - full[t]).max():.3g})")
+    assert np.allclose(K, K_all) and np.allclose(V, V_all), "after the last token the cache should hold every token"
 
 
 def _top_p_variants(probs, p):
@@ -118,21 +173,49 @@ def _top_p_exercise(answer):
                              f"difference {np.abs(got - want).max():.3g})")
 
 
-_XL = 1_557_611_200  # GPT-2 XL's parameters
+def _compute_optimal(C, r):
+    N = np.sqrt(C / (6 * r))
+    return N, r * N
 
 
-@exercise("13.adam_memory",
-          hints=("Count the numbers training keeps for every parameter, and the bytes of each (float32: 4 bytes).",
-                 "Four numbers per parameter: the weight, its gradient, and Adam's two running averages (m and v).",
-                 "16 bytes × 1,557,611,200 parameters, in gigabytes (1 GB = 1e9 bytes)."))
-def _adam_memory(answer):
-    gb = number_answer(answer, "gigabytes")
-    for count, what in ((4, "only the weights"), (8, "the weights and gradients, but not Adam's m and v"),
-                        (12, "three numbers per parameter; there are four: weight, gradient, m and v")):
-        if np.isclose(gb, count * _XL / 1e9, rtol=1e-3):
-            raise AssertionError(f"that counts {what}")
-    if np.isclose(gb, 16 * _XL / 2**30, rtol=1e-3):
-        raise AssertionError("use 1 GB = 1e9 bytes (you divided by 2^30)")
-    if np.isclose(gb, 16 * _XL, rtol=1e-3):
-        raise AssertionError("that is in bytes: give gigabytes (divide by 1e9)")
-    assert np.isclose(gb, 16 * _XL / 1e9, rtol=1e-3), f"{gb} GB is not it: count the bytes per parameter"
+_OPTIMAL_MISTAKES = {  # what each mistake returns for (C, r)
+    "swapped": lambda C, r: _compute_optimal(C, r)[::-1],
+    "no 6": lambda C, r: (np.sqrt(C / r), np.sqrt(C * r)),
+    "2ND": lambda C, r: (np.sqrt(C / (2 * r)), r * np.sqrt(C / (2 * r))),
+    "no root": lambda C, r: (C / (6 * r), C / 6),
+    "no ratio": lambda C, r: (np.sqrt(C / 6), np.sqrt(C / 6)),
+    "fixed 20": lambda C, r: _compute_optimal(C, 20),
+}
+_OPTIMAL_MESSAGES = {
+    "swapped": "N and D are the other way round: return (N, D), the parameters first; with r tokens PER parameter "
+               "the tokens are r times the parameters, D = r·N",
+    "no 6": "the budget is C = 6·N·D operations, not N·D: keep the 6",
+    "2ND": "2·N·D is the forward pass only; training (forward and backward) costs C = 6·N·D",
+    "no root": "with D = r·N the budget is C = 6·N·(r·N), quadratic in N: solve for N with a square root",
+    "no ratio": "N = D spends the budget on 1 token per parameter: use D = tokens_per_parameter·N",
+    "fixed 20": "use the tokens_per_parameter you are given, not always 20",
+}
+
+
+@exercise("13.compute_optimal",
+          hints=("Two equations, two unknowns: the budget C = 6·N·D, and D = r·N. Put the second into the first: one "
+                 "unknown is left.",
+                 "C = 6·N·(r·N) = 6·r·N². Solve for N, then D = r·N.",
+                 "N = sqrt(C / (6·r)) and D = r·N; return (N, D)."))
+def _compute_optimal_checker(answer):
+    rng = np.random.default_rng()  # fresh budgets and ratios on every check
+    cases = [(10 ** rng.uniform(18, 25), 20.0)] + [(10 ** rng.uniform(18, 25), float(rng.choice([5.0, 12.0, 40.0])))
+                                                   for _ in range(3)]
+    for C, r in cases:
+        case = f"C = {C:.3g}, tokens_per_parameter = {r:g}"
+        got = tuple_answer(answer(C, r), 2, "a tuple (N, D)")
+        N, D = (number_answer(v, "N and D") for v in got)
+        want = _compute_optimal(C, r)
+        if np.allclose((N, D), want, rtol=1e-6, atol=0):
+            continue
+        for mistake, f in _OPTIMAL_MISTAKES.items():
+            if np.allclose((N, D), f(C, r), rtol=1e-6, atol=0):
+                raise AssertionError(f"{_OPTIMAL_MESSAGES[mistake]} ({case})")
+        if not np.isclose(6 * N * D, C, rtol=1e-6):
+            raise AssertionError(f"6·N·D = {6 * N * D:.3g} operations, not the budget C ({case})")
+        raise AssertionError(f"N·D fits the budget, but D/N = {D / N:.3g}, not {r:g} tokens per parameter ({case})")

@@ -3,14 +3,17 @@
 import numpy as np
 
 
-def causal_attention(q, k, v):
-    """q, k, v: (..., L, d) -> (..., L, d): position t attends to positions 0..t only."""
-    L, d = q.shape[-2], q.shape[-1]
-    scores = q @ k.swapaxes(-1, -2) / np.sqrt(d)  # (..., L, L): row t is query t
-    scores = np.where(np.tri(L, dtype=bool), scores, -np.inf)  # the future gets e^(-inf) = 0 weight
-    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    weights /= weights.sum(axis=-1, keepdims=True)
-    return weights @ v
+def kv_cache_step(x, K, V, Wq, Wk, Wv):
+    """One token through one causal attention head with a KV cache.
+
+    x (E,): the new token's vector; K, V (P, d): the keys and values of the P tokens before it; Wq, Wk, Wv (E, d).
+    Returns (out (d,), K (P + 1, d), V (P + 1, d)).
+    """
+    q, k, v = x @ Wq, x @ Wk, x @ Wv
+    K, V = np.vstack([K, k]), np.vstack([V, v])  # into the cache first: a token attends to itself too
+    scores = K @ q / np.sqrt(len(q))  # (P + 1,): one score per token so far
+    weights = np.exp(scores - scores.max())
+    return (weights / weights.sum()) @ V, K, V
 
 
 def top_p(probs, p):
@@ -23,9 +26,14 @@ def top_p(probs, p):
     return kept / kept.sum()
 
 
+def compute_optimal(C, tokens_per_parameter=20):
+    """A budget of C operations -> (N parameters, D tokens) with D = tokens_per_parameter * N and C = 6 N D."""
+    N = np.sqrt(C / (6 * tokens_per_parameter))  # C = 6 N (r N) = 6 r N^2
+    return N, tokens_per_parameter * N
+
+
 SOLUTIONS = {
-    "13.causal_attention": causal_attention,
+    "13.kv_cache_step": kv_cache_step,
     "13.top_p": top_p,
-    # weight, gradient, Adam's m and v: four float32 numbers (16 bytes) per parameter
-    "13.adam_memory": 16 * 1_557_611_200 / 1e9,
+    "13.compute_optimal": compute_optimal,
 }
