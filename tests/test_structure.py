@@ -340,3 +340,28 @@ def test_course_style_is_for_a_classroom():
         assert plt.rcParams[key] >= 10, key
     source = Path(plots.__file__).read_text()
     assert all(float(m.group(1)) >= 10 for m in TEXT_CALL.finditer(source)), "helpers/plots.py draws text under 10 pt"
+
+
+GUIDE_LABELS = ("**After it, students can:**", "**Lecture:**", "**Time plan (one 50-minute class):**",
+                "**Slider to show:**", "**Mistakes students make:**", "**Reference solutions:**", "**Homework:**")
+
+
+def guide_entries():
+    """docs/teaching.md cut into its notebook entries: {"01": text, ...} (an entry starts at '## NN · ')."""
+    guide = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+    parts = re.split(r"^## (\d\d) · ", guide, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_teachers_guide_has_an_entry_for_every_notebook(path):
+    """Every notebook has its guide entry, with every part a teacher needs and every exercise of the notebook in
+    its list of mistakes; the README links the guide."""
+    entry = guide_entries().get(path.name[:2])
+    assert entry is not None, f"docs/teaching.md has no '## {path.name[:2]} · ' entry"
+    missing = [label for label in GUIDE_LABELS if label not in entry]
+    assert not missing, f"{path.name[:2]}'s guide entry lacks {missing}"
+    keys = set(re.findall(r'check\("(\d\d\.[a-z0-9_]+)"', "".join(c.source for c in code_cells(load(path)))))
+    assert keys and all(f"`{key}`" in entry for key in keys), f"the guide names no mistakes for {keys}"
+    assert re.search(r"Full notebook: about \d+ minutes; core as planned: about \d+ minutes", entry)
+    assert "docs/teaching.md" in (ROOT / "README.md").read_text(encoding="utf-8")
