@@ -25,6 +25,8 @@
     python3 dev.py train NAME ...           retrain a shipped checkpoint (data/checkpoints.py: mnist_cnn,
                                             dcgan_generator, bert_pretrained, gpt_shakespeare) and
                                             record its checksum in data/SHA256SUMS
+    python3 dev.py book [--out DIR]         the executed notebooks as a static HTML site (tools/book.py):
+                                            build/book/index.html, for reading before class
     python3 dev.py publish OWNER/NAME       set the course's GitHub path in every badge, setup cell,
                                             README, CONTRIBUTING and pyproject.toml at once
                                             (tools/publish.py; --check: verify)
@@ -125,6 +127,16 @@ def train(args) -> int:
     return subprocess.call([sys.executable, str(ROOT / "data" / "checkpoints.py"), *args])
 
 
+def book(args) -> int:
+    """The stored notebooks as a static HTML site in build/book/ (tools/book.py)."""
+    code = _in_venv("book", args)
+    if code is not None:
+        return code
+    from tools.book import main
+
+    return main(args)
+
+
 def publish(args) -> int:
     """Set the course's GitHub path in every badge and setup cell (tools/publish.py)."""
     from tools.publish import main
@@ -133,7 +145,7 @@ def publish(args) -> int:
 
 
 COMMANDS = {"lab": lab, "test": test, "execute": execute, "bench": bench, "sweep": sweep, "train": train,
-            "publish": publish}
+            "book": book, "publish": publish}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -9,19 +9,25 @@ Works with ipywidgets 7.7 (Colab) and 8.x (JupyterLab 4): only core widgets are 
 return a short text (e.g. "accuracy 0.93") that is shown under the figure. Do heavy work once,
 outside ``draw``; sliders use ``continuous_update=False`` so a redraw happens on release.
 
+A front end without widgets (GitHub's viewer, a static HTML export, a PDF) cannot draw the live figure, so the
+panel's display also carries a PNG of the figure it opens with: JupyterLab and Colab show the live widget (they
+prefer its MIME type), the others show the picture.
+
 A widget cell ends with one short check, ``assert every_control_works(ui)``: every control still draws at
 both ends of its range (every option of a dropdown), and moving it from one end to the other changes
 the figure's data (its lines, images, markers or patches; a title alone does not count). A text box is tried
 with its text and empty. That check, and the sweep behind it, live in ``helpers/sweep.py`` (imported here).
 """
 
+import base64
 import inspect
+import io
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import clear_output, display
 
-__all__ = ["slider", "int_slider", "dropdown", "text_box", "render", "check_controls", "interactive_plot"]
+__all__ = ["slider", "int_slider", "dropdown", "text_box", "render", "check_controls", "PlotPanel", "interactive_plot"]
 # (and, from helpers/sweep.py through __getattr__ below: every_control_works, sweep, figure_data)
 
 _STYLE = {"description_width": "initial"}
@@ -95,13 +101,39 @@ def check_controls(draw, controls: dict) -> None:
                             f"it takes {list(params)}")
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+class PlotPanel(widgets.VBox):
+    """What interactive_plot returns: controls above a figure, displayed as one bundle that holds the live widget's
+    view and, when ``png`` is set, a static image of the first figure (for readers without a widget manager)."""
+
+    png = None  # bytes of a PNG file, or None
+
+    def _ipython_display_(self, **kwargs):
+        # the hook IPython calls to display an object: ipywidgets 7.7 (Colab) shows every widget through it, 8.x
+        # through _repr_mimebundle_; one method here serves both, adding the image to the widget's own bundle
+        data = {"text/plain": repr(self)[:110], WIDGET_VIEW: {"version_major": 2, "version_minor": 0,
+                                                              "model_id": self.model_id}}
+        if self.png is not None:
+            data["image/png"] = base64.b64encode(self.png).decode("ascii")
+        display(data, raw=True)
+
+
+def png_bytes(fig) -> bytes:
+    """The figure as a PNG file, cropped as the notebook's inline figures are."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
 def interactive_plot(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, ncols: int = 1,
                      controls_per_row: int = 3):
     """Controls on top, one figure below that is redrawn in place whenever a control changes.
 
     draw: ``draw(ax, **values)`` (``ax`` is an array of axes when nrows*ncols > 1), may return a str.
     controls: parameter name -> widget (see ``slider``, ``int_slider``, ``dropdown``).
-    Returns the widget to ``display``.
+    Returns the widget to ``display`` (a PlotPanel: it carries a picture of its first figure too).
     """
     check_controls(draw, controls)
     out = widgets.Output(layout=widgets.Layout(min_height=f"{int(figsize[1] * 72) + 40}px"))
@@ -118,7 +150,12 @@ def interactive_plot(draw, controls: dict, figsize=(6.0, 4.0), nrows: int = 1, n
     widgets.interactive_output(update, controls)
     boxes = list(controls.values())
     rows = [widgets.HBox(boxes[i:i + controls_per_row]) for i in range(0, len(boxes), controls_per_row)]
-    ui = widgets.VBox([*rows, out])
+    ui = PlotPanel([*rows, out])
+    # the picture is drawn apart, on a figure of its own: saving the live figure too would draw it twice, and a
+    # constrained layout drawn twice can differ by a pixel from the same values drawn once (the browser test sees it)
+    first, _ = render(draw, {name: w.value for name, w in controls.items()}, figsize, nrows, ncols)
+    ui.png = png_bytes(first)
+    plt.close(first)
     ui.plot_spec = {"draw": draw, "controls": controls, "figsize": figsize, "nrows": nrows, "ncols": ncols}
     return ui
 

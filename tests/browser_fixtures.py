@@ -71,6 +71,11 @@ def draw_log(ax, a, b):
 ui = interactive_plot(draw_log, {"a": slider("a", 1.0, 0, 2), "b": slider("b", 1.0, 0, 2)}, figsize=(3, 2))
 display(ui)"""
 
+PICTURE_SHOWN = WORKING + """
+from IPython.display import Image
+
+display(Image(ui.png))  # the static picture, meant for front ends without widgets, shown beside the live one"""
+
 HIDDEN_CONTROL = WORKING + """
 forgotten = slider("forgotten", 0.5, 0, 1)  # created, never displayed"""
 
@@ -87,6 +92,7 @@ FIXTURES = {
     "js_error": Fixture(JS_ERROR, (r"JavaScript error in the page .*bt-broken: a JavaScript error",)),
     "warning_at_end": Fixture(WARNING_AT_END, (r"slider 'a'.*after Home.*RuntimeWarning: divide by zero",
                                                r"slider 'b'.*after End.*printed on stderr: bt-broken")),
+    "picture_shown": Fixture(PICTURE_SHOWN, (r"shows the widget's static picture beside the live widget",)),
     "hidden_control": Fixture(HIDDEN_CONTROL, (r"the kernel created 2 enabled slider\(s\), the page shows 1",)),
 }
 

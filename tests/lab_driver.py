@@ -317,6 +317,8 @@ class NotebookInLab:
         except Exception:
             for cell in self.js("unrenderedWidgets"):
                 self.problem(f"widget not rendered (is jupyterlab_widgets active?): {cell}")
+        for cell in self.js("staticPicturesShown"):
+            self.problem(f"{cell} shows the widget's static picture beside the live widget: two figures")
         self.settle()
         for text in self.js("domErrors"):
             self.problem(f"error shown after Run All: {last_line(text)}")

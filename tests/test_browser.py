@@ -41,13 +41,10 @@ from __future__ import annotations
 import re
 import secrets
 import subprocess
-from pathlib import Path
 
 import pytest
 from browser_fixtures import FIXTURE_DIR, FIXTURES
 from lab_driver import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     NOTEBOOKS_DIR,
     RUN_ALL_S,
     WIDGET_NOTEBOOKS,
@@ -90,21 +87,6 @@ def lab_server(tmp_path_factory):
         finally:
             stop(proc)
         return
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian Chromium with a fresh, empty profile (Playwright's default)."""
-    if not Path(CHROMIUM).exists():
-        skip_or_fail(f"{CHROMIUM} not found: install it with `apt-get install chromium`")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("the Python package playwright is not installed")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_there_are_widget_notebooks():

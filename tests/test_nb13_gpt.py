@@ -109,6 +109,57 @@ def test_a_checkpoint_for_another_model_is_refused_with_the_mismatch_named(shipp
         wrong.load_state_dict(state)
 
 
+def _question_globals():
+    g = NB.question_task.__globals__
+    g.update(device=torch.device("cpu"))
+    return g
+
+
+def test_the_question_task_is_balanced_with_its_mark_removed():
+    speeches = [["What cheer?", "Good!", "Keep below.", "Where is he?", "Who goes there?", "He comes,"],
+                ["Fall to't yarely.", "Is it so?", "no", "Play the men.", "Bestir, bestir!"]]
+    lines, labels = NB.question_task(speeches, np.random.default_rng(0))
+    assert labels.sum() == 4 and len(labels) == 8  # every question, as many of the 5 statements; "He comes," out
+    questions = {"What cheer", "Where is he", "Who goes there", "Is it so"}
+    assert {line for line, label in zip(lines, labels, strict=True) if label} == questions
+    assert all(line[-1] not in ".!?" for line in lines)
+    lines, labels = NB.question_task(speeches, np.random.default_rng(1), n=4)
+    assert len(lines) == 4 and labels.sum() == 2
+
+
+def test_the_test_play_is_one_the_checkpoint_never_read():
+    text = data.load("shakespeare")
+    plays = NB.play_speeches(text)
+    assert list(plays)[-1] == "THE TEMPEST" and text.index("THE TEMPEST") >= int(0.9 * len(text))
+
+
+def test_last_vectors_read_each_line_at_its_last_character(shipped):
+    _question_globals()
+    model = models.GPT(76, **training.GPT_CONFIG)
+    model.load_state_dict(shipped[0].state_dict())
+    model = model.double().eval()
+    ids, lengths = NB.line_inputs(["What cheer", "Keep below, I pray now", "x" * 80])
+    assert ids.shape == (3, 64) and lengths.tolist() == [11, 23, 64]  # a newline, then the line (its last 63)
+    assert NB.decode(ids[0, :11].numpy()) == "\nWhat cheer" and NB.decode(ids[2].numpy()) == "x" * 64
+    with torch.no_grad():
+        want = model(ids)[torch.arange(3), lengths - 1]
+        got = model.lm_head(NB.last_vectors(model, ids, lengths))
+        alone = model.lm_head(NB.last_vectors(model, ids[:1], lengths[:1]))  # padding never reaches the line
+    torch.testing.assert_close(got, want, atol=1e-10, rtol=1e-10)
+    torch.testing.assert_close(alone, want[:1], atol=1e-10, rtol=1e-10)
+
+
+def test_the_classifier_scores_each_line_from_its_last_vector():
+    _question_globals()
+    torch.manual_seed(0)
+    gpt = models.GPT(76, n_positions=64, width=16, layers=1, heads=2)
+    classifier = NB.LastTokenClassifier(gpt)
+    ids, lengths = NB.line_inputs(["What cheer", "Keep below"])
+    scores = classifier(ids, lengths)
+    assert scores.shape == (2, 2)
+    torch.testing.assert_close(scores, classifier.head(NB.last_vectors(gpt, ids, lengths)))
+
+
 def test_the_sampling_slider_changes_the_figure_and_survives_its_ends(shipped):
     model, _ = shipped
     g = NB.draw_sampling.__globals__

@@ -2,18 +2,24 @@
 
 
 
+import base64
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+import helpers.widgets
 from helpers.progress import TrainingLog, progress
 from helpers.widgets import (
+    WIDGET_VIEW,
+    PlotPanel,
     dropdown,
     every_control_works,
     figure_data,
     int_slider,
     interactive_plot,
+    png_bytes,
     render,
     slider,
     sweep,
@@ -50,6 +56,21 @@ def test_render_returns_figure_and_text():
 def test_interactive_plot_builds_controls_and_output():
     ui = interactive_plot(draw, {"w": slider("w", 1.0, -3, 3), "f": dropdown("f", ["sin", "cos"])})
     assert isinstance(ui, widgets.VBox) and isinstance(ui.children[-1], widgets.Output)
+
+
+def test_the_panel_carries_a_picture_of_the_figure_it_opens_with(monkeypatch):
+    ui = interactive_plot(draw, {"w": slider("w", 1.0, -3, 3), "f": dropdown("f", ["sin", "cos"])})
+    assert isinstance(ui, PlotPanel) and ui.png.startswith(b"\x89PNG")
+    first, other = render(draw, {"w": 1.0, "f": "sin"})[0], render(draw, {"w": -3.0, "f": "cos"})[0]
+    assert ui.png == png_bytes(first) != png_bytes(other)  # the initial values' figure, not any figure
+    plt.close("all")
+    shown = []
+    monkeypatch.setattr(helpers.widgets, "display", lambda data, raw=False: shown.append((data, raw)))
+    ui._ipython_display_()  # what IPython calls to display it, with ipywidgets 7.7 (Colab) and 8
+    (data, raw), = shown  # one bundle: a front end picks the widget if it can, else the picture
+    assert raw and set(data) == {"text/plain", WIDGET_VIEW, "image/png"}
+    assert data[WIDGET_VIEW] == {"version_major": 2, "version_minor": 0, "model_id": ui.model_id}
+    assert base64.b64decode(data["image/png"]) == ui.png and data["text/plain"].startswith("PlotPanel(")
 
 
 def test_interactive_plot_rejects_mismatched_controls():

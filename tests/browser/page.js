@@ -150,6 +150,20 @@ window.__bt = {
     });
     return missing;
   },
+  // Cells that show a widget's static picture (the image/png in the widget's own bundle, for front ends without
+  // widgets) as a figure of its own, outside the live widget: the reader would see two figures.
+  staticPicturesShown(path) {
+    const shown = [];
+    this.codeCells(path).forEach((cell, i) => {
+      const pictures = cell.model.outputs.toJSON()
+        .filter(o => o.data && o.data['application/vnd.jupyter.widget-view+json'] && o.data['image/png'])
+        .map(o => String(o.data['image/png']).replace(/\s/g, ''));
+      for (const img of cell.node.querySelectorAll('.jp-Cell-outputArea img'))
+        if (!img.closest('.jupyter-widgets') && pictures.some(p => img.src.endsWith(p)))
+          shown.push(`code cell ${i + 1}`);
+    });
+    return shown;
+  },
   // A signature of every output, to wait until the notebook stops changing.
   outputSignature(path) {
     const node = this.panel(path).content.node;

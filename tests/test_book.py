@@ -1,0 +1,87 @@
+"""``dev.py book`` (tools/book.py): the static site of the stored notebooks. A contents page and a page per notebook;
+every link inside the book leads to one of its pages; every stored figure, widget pictures included, is an image
+on its page; and in a real browser, offline, every page loads with no JavaScript error and no broken image."""
+
+import html
+import re
+
+import nbformat
+import pytest
+
+from tools.book import build, contents, nav, page_of, title_of
+from tools.notebooks import course_notebooks
+
+pytestmark = pytest.mark.slow  # building the book converts every notebook (about 20 s): not in the fast lane
+NOTEBOOK_PATHS = course_notebooks()
+LINK = re.compile(r'(?:href|src)="([^"#]*)(?:#[^"]*)?"')
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    out = tmp_path_factory.mktemp("book")
+    return out, build(out)
+
+
+def test_the_book_has_a_contents_page_and_a_page_per_notebook(book):
+    out, pages = book
+    assert [p.name for p in pages] == ["index.html", *(page_of(p) for p in NOTEBOOK_PATHS)]
+    index = pages[0].read_text(encoding="utf-8")
+    for path in NOTEBOOK_PATHS:
+        title = title_of(nbformat.read(path, as_version=4))
+        assert f'<a href="{page_of(path)}">{html.escape(title)}</a>' in index
+
+
+def test_every_link_inside_the_book_leads_to_one_of_its_pages(book):
+    out, pages = book
+    broken = [f"{page.name} -> {target!r}" for page in pages for target in LINK.findall(page.read_text("utf-8"))
+              if target and not re.match(r"[a-z]+:", target) and not (out / target).is_file()]  # "": on the page
+    assert not broken, f"links that lead nowhere: {broken}"
+
+
+def test_each_page_links_to_the_contents_and_its_neighbours(book):
+    out, pages = book
+    names = [p.name for p in pages[1:]]
+    for k, name in enumerate(names):
+        text = (out / name).read_text(encoding="utf-8")
+        assert text.count('href="index.html"') == 2, f"{name}: a bar at the top and one at the bottom"
+        neighbours = {names[j] for j in (k - 1, k + 1) if 0 <= j < len(names)}
+        linked = set(re.findall(r'href="(\d\d_\w+\.html)"', text))
+        assert linked == neighbours, f"{name} links to {sorted(linked)}, not its neighbours {sorted(neighbours)}"
+
+
+def test_the_bars_and_contents_escape_titles():
+    bar = nav(("a.html", "x < y & z"), None)
+    assert "x &lt; y &amp; z" in bar and bar.count("<a ") == 2
+    assert "&lt;b&gt;" in contents([("b.html", "<b>")])
+
+
+def test_every_stored_figure_and_widget_picture_is_an_image_on_its_page(book):
+    out, _ = book
+    for path in NOTEBOOK_PATHS:
+        text = (out / page_of(path)).read_text(encoding="utf-8")
+        outputs = [out_ for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
+                   for out_ in cell.get("outputs", [])]
+        pictures = [out_.data["image/png"].strip() for out_ in outputs if "image/png" in out_.get("data", {})]
+        missing = [i for i, png in enumerate(pictures) if f"data:image/png;base64,{png}" not in text]
+        assert pictures and not missing, f"{path.name}: stored pictures {missing} are not on the page"
+
+
+@pytest.mark.browser
+def test_every_page_loads_offline_without_errors_or_broken_images(book, browser):
+    _, pages = book
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    errors = []
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    try:
+        for path in pages:
+            page.goto(path.as_uri(), wait_until="load")
+            # the book's own images (data: and file: URLs); the Colab badge comes from the web, absent offline
+            broken = page.evaluate("() => Array.from(document.images).filter(i => /^(data|file):/.test(i.src))"
+                                   ".filter(i => !i.complete || !i.naturalWidth).map(i => i.src.slice(0, 60))")
+            assert not broken, f"{path.name}: images that do not load: {broken}"
+            if path.name != "index.html":
+                assert page.evaluate("() => document.images.length") > 0
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors: {errors}"

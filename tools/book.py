@@ -1,0 +1,83 @@
+"""``python3 dev.py book``: the executed notebooks as a static HTML site, for reading before class.
+
+One page per notebook (nbconvert's HTML exporter, JupyterLab's look), a contents page, and on every page links to
+the contents and to the previous and next notebook. Nothing is run: a page shows what its notebook stores
+(``dev.py execute`` refreshes that), every figure as an image, and each widget as the picture of the figure it
+opens with (helpers.widgets stores one beside the live widget). Maths is typeset by MathJax, which the pages load
+from its CDN: offline, formulas show as TeX source. Written to build/book/ (``--out DIR`` for another folder);
+open build/book/index.html.
+"""
+
+import html
+import re
+from pathlib import Path
+
+from tools.notebooks import NOTEBOOKS, course_notebooks
+
+BOOK = NOTEBOOKS.parent / "build" / "book"
+COURSE = "Deep learning from scratch: from one neuron to GPT-3"
+NAV_STYLE = ("font: 16px/1.5 system-ui, sans-serif; display: flex; gap: 2em; justify-content: space-between; "
+             "max-width: 1100px; margin: 1em auto; padding: 0.6em 1em; background: #f3f4f6; border-radius: 6px")
+
+
+def title_of(nb) -> str:
+    """The notebook's title: its first markdown heading, without the #."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise ValueError("a course notebook starts with a '# NN · Title' heading")
+
+
+def page_of(path: Path) -> str:
+    """The page a notebook becomes: notebooks/05_cnn.ipynb -> 05_cnn.html."""
+    return path.stem + ".html"
+
+
+def nav(prev: tuple[str, str] | None, next_: tuple[str, str] | None) -> str:
+    """The bar at the top and bottom of a page: (page, title) of the previous and next notebooks, if any."""
+    left = f'<a href="{prev[0]}">← {html.escape(prev[1])}</a>' if prev else "<span></span>"
+    right = f'<a href="{next_[0]}">{html.escape(next_[1])} →</a>' if next_ else "<span></span>"
+    return f'<nav class="book-nav" style="{NAV_STYLE}">{left}<a href="index.html">Contents</a>{right}</nav>'
+
+
+def contents(entries: list[tuple[str, str]]) -> str:
+    """The contents page: every notebook's title, linked to its page."""
+    items = "\n".join(f'  <li><a href="{page}">{html.escape(title)}</a></li>' for page, title in entries)
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{html.escape(COURSE)}</title>'
+            f'</head>\n<body style="font: 18px/1.6 system-ui, sans-serif; max-width: 900px; margin: 2em auto">\n'
+            f"<h1>{html.escape(COURSE)}</h1>\n<p>The course's notebooks as they were last run: every output, "
+            "figure and widget picture as stored. To run the code and move the sliders, open a notebook in "
+            "JupyterLab or on Colab.</p>\n<ol>\n" + items + "\n</ol>\n</body>\n</html>\n")
+
+
+def build(out: Path = BOOK, paths: list[Path] | None = None) -> list[Path]:
+    """Write the book into `out`: index.html and one page per notebook (all course notebooks unless `paths`).
+    Returns the pages written, the contents page first."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    paths = paths or course_notebooks()
+    notebooks = [nbformat.read(p, as_version=4) for p in paths]
+    entries = [(page_of(p), title_of(nb)) for p, nb in zip(paths, notebooks, strict=True)]
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "index.html"]
+    written[0].write_text(contents(entries), encoding="utf-8")
+    exporter = HTMLExporter(template_name="lab")
+    for k, nb in enumerate(notebooks):
+        page, title = entries[k]
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        bar = nav(entries[k - 1] if k else None, entries[k + 1] if k + 1 < len(entries) else None)
+        opening = re.search(r"<body[^>]*>", body).end()
+        body = body[:opening] + "\n" + bar + body[opening:].replace("</body>", bar + "\n</body>", 1)
+        (out / page).write_text(body, encoding="utf-8")
+        written.append(out / page)
+    return written
+
+
+def main(args: list[str]) -> int:
+    out = Path(args[args.index("--out") + 1]).resolve() if "--out" in args else BOOK
+    pages = build(out)
+    print(f"wrote {len(pages)} pages into {out}; open {pages[0]}")
+    return 0
