@@ -10,6 +10,7 @@ import pytest
 
 from tools.book import build, contents, nav, page_of, title_of
 from tools.notebooks import course_notebooks
+from tools.reading_time import core_and_full
 
 pytestmark = pytest.mark.slow  # building the book converts every notebook (about 20 s): not in the fast lane
 NOTEBOOK_PATHS = course_notebooks()
@@ -27,8 +28,9 @@ def test_the_book_has_a_contents_page_and_a_page_per_notebook(book):
     assert [p.name for p in pages] == ["index.html", *(page_of(p) for p in NOTEBOOK_PATHS)]
     index = pages[0].read_text(encoding="utf-8")
     for path in NOTEBOOK_PATHS:
-        title = title_of(nbformat.read(path, as_version=4))
-        assert f'<a href="{page_of(path)}">{html.escape(title)}</a>' in index
+        nb = nbformat.read(path, as_version=4)
+        core, full = core_and_full(nb)
+        assert f'<a href="{page_of(path)}">{html.escape(title_of(nb))}</a> · {core} min core, {full} in full' in index
 
 
 def test_every_link_inside_the_book_leads_to_one_of_its_pages(book):
@@ -52,7 +54,7 @@ def test_each_page_links_to_the_contents_and_its_neighbours(book):
 def test_the_bars_and_contents_escape_titles():
     bar = nav(("a.html", "x < y & z"), None)
     assert "x &lt; y &amp; z" in bar and bar.count("<a ") == 2
-    assert "&lt;b&gt;" in contents([("b.html", "<b>")])
+    assert "&lt;b&gt;" in contents([("b.html", "<b>")], [(40, 70)])
 
 
 def test_every_stored_figure_and_widget_picture_is_an_image_on_its_page(book):

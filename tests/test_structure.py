@@ -337,6 +337,29 @@ def test_every_widget_figure_is_also_stored_as_a_picture(path):
     assert not unseen, f"code cells {unseen}: nbconvert's HTML does not show the panel's picture"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_the_core_path_is_marked_and_its_time_stated(path):
+    """A class takes the core path in one lesson: optional sections carry "★ optional" at the end of their heading
+    (tools/reading_time.py), the core reads in at most 45 minutes, and the title cell, the README's table and the
+    teacher's guide state the same core and full minutes, counted by that script."""
+    from tools.reading_time import HEADING, OPTIONAL, core_and_full, sections, stated
+
+    nb = load(path)
+    core, full = core_and_full(nb)
+    assert stated(nb) == (core, full), (f"the title cell should say 'about {core} minutes for the core, {full} for "
+                                        f"the whole notebook' (python3 -m tools.reading_time), not {stated(nb)}")
+    assert core <= 45 and any(p["optional"] for p in sections(nb)), f"core {core} min: mark more sections optional"
+    headings = [m[2] for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if (m := HEADING.match(line))]
+    misplaced = [h for h in headings if ("★" in h or "Optional" in h) and not h.endswith(OPTIONAL)]
+    assert not misplaced, f"an optional heading ends with '{OPTIONAL}': {misplaced}"
+    row = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+               if f"(notebooks/{path.name})" in line)
+    assert f"| {core} / {full} min |" in row, f"the README's row should say {core} / {full} min"
+    guide = guide_entries()[path.name[:2]]
+    assert f"Full notebook: about {full} minutes; core as planned: about {core} minutes" in guide
+
+
 TEXT_CALL = re.compile(r"\b(?:fontsize|labelsize)\s*=\s*(\d+(?:\.\d+)?)")
 
 

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from tools.notebooks import NOTEBOOKS, course_notebooks
+from tools.reading_time import core_and_full
 
 BOOK = NOTEBOOKS.parent / "build" / "book"
 COURSE = "Deep learning from scratch: from one neuron to GPT-3"
@@ -42,14 +43,17 @@ def nav(prev: tuple[str, str] | None, next_: tuple[str, str] | None) -> str:
     return f'<nav class="book-nav" style="{NAV_STYLE}">{left}<a href="index.html">Contents</a>{right}</nav>'
 
 
-def contents(entries: list[tuple[str, str]]) -> str:
-    """The contents page: every notebook's title, linked to its page."""
-    items = "\n".join(f'  <li><a href="{page}">{html.escape(title)}</a></li>' for page, title in entries)
+def contents(entries: list[tuple[str, str]], times: list[tuple[int, int]]) -> str:
+    """The contents page: every notebook's title, linked to its page, with its class time (core, full minutes)."""
+    items = "\n".join(f'  <li><a href="{page}">{html.escape(title)}</a> · {core} min core, {full} in full</li>'
+                      for (page, title), (core, full) in zip(entries, times, strict=True))
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{html.escape(COURSE)}</title>'
             f'</head>\n<body style="font: 18px/1.6 system-ui, sans-serif; max-width: 900px; margin: 2em auto">\n'
             f"<h1>{html.escape(COURSE)}</h1>\n<p>The course's notebooks as they were last run: every output, "
             "figure and widget picture as stored. To run the code and move the sliders, open a notebook in "
-            "JupyterLab or on Colab.</p>\n<ol>\n" + items + "\n</ol>\n</body>\n</html>\n")
+            "JupyterLab or on Colab. Class time: the core path (every section not marked ★ optional) and the whole "
+            "notebook, at 150 words a minute of prose plus a minute per code cell.</p>\n<ol>\n"
+            + items + "\n</ol>\n</body>\n</html>\n")
 
 
 def build(out: Path = BOOK, paths: list[Path] | None = None) -> list[Path]:
@@ -63,7 +67,7 @@ def build(out: Path = BOOK, paths: list[Path] | None = None) -> list[Path]:
     entries = [(page_of(p), title_of(nb)) for p, nb in zip(paths, notebooks, strict=True)]
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "index.html"]
-    written[0].write_text(contents(entries), encoding="utf-8")
+    written[0].write_text(contents(entries, [core_and_full(nb) for nb in notebooks]), encoding="utf-8")
     exporter = HTMLExporter(template_name="lab")
     for k, nb in enumerate(notebooks):
         page, title = entries[k]
