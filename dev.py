@@ -26,7 +26,8 @@
                                             dcgan_generator, bert_pretrained, gpt_shakespeare) and
                                             record its checksum in data/SHA256SUMS
     python3 dev.py book [--out DIR]         the executed notebooks as a static HTML site (tools/book.py):
-                                            build/book/index.html, for reading before class
+                                            build/book/index.html, for reading before class, and
+                                            each core path as reveal.js slides (build/book/slides/)
     python3 dev.py publish OWNER/NAME       set the course's GitHub path in every badge, setup cell,
                                             README, CONTRIBUTING and pyproject.toml at once
                                             (tools/publish.py; --check: verify)

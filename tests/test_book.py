@@ -1,6 +1,8 @@
-"""``dev.py book`` (tools/book.py): the static site of the stored notebooks. A contents page and a page per notebook;
-every link inside the book leads to one of its pages; every stored figure, widget pictures included, is an image
-on its page; and in a real browser, offline, every page loads with no JavaScript error and no broken image."""
+"""``dev.py book`` (tools/book.py): the static site of the stored notebooks. A contents page, a page and a deck of
+slides per notebook; every link inside the book leads to one of its files; every stored figure, widget pictures
+included, is an image on its page; the slides show the core path (every core heading, no ★ optional one); and in a
+real browser, offline, every page loads with no JavaScript error and no broken image (the slides need reveal.js
+from its CDN, so the browser leaves them out)."""
 
 import html
 import re
@@ -8,9 +10,9 @@ import re
 import nbformat
 import pytest
 
-from tools.book import build, contents, nav, page_of, title_of
+from tools.book import build, contents, nav, page_of, slides_of, title_of
 from tools.notebooks import course_notebooks
-from tools.reading_time import core_and_full
+from tools.reading_time import HEADING, OPTIONAL, core_and_full
 
 pytestmark = pytest.mark.slow  # building the book converts every notebook (about 20 s): not in the fast lane
 NOTEBOOK_PATHS = course_notebooks()
@@ -20,12 +22,14 @@ LINK = re.compile(r'(?:href|src)="([^"#]*)(?:#[^"]*)?"')
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     out = tmp_path_factory.mktemp("book")
-    return out, build(out)
+    files = build(out)
+    return out, [f for f in files if f.parent == out]  # the pages; the slides are in out/slides/
 
 
-def test_the_book_has_a_contents_page_and_a_page_per_notebook(book):
+def test_the_book_has_a_contents_page_and_a_page_and_slides_per_notebook(book):
     out, pages = book
     assert [p.name for p in pages] == ["index.html", *(page_of(p) for p in NOTEBOOK_PATHS)]
+    assert all((out / slides_of(p)).is_file() for p in NOTEBOOK_PATHS)
     index = pages[0].read_text(encoding="utf-8")
     for path in NOTEBOOK_PATHS:
         nb = nbformat.read(path, as_version=4)
@@ -33,10 +37,11 @@ def test_the_book_has_a_contents_page_and_a_page_per_notebook(book):
         assert f'<a href="{page_of(path)}">{html.escape(title_of(nb))}</a> · {core} min core, {full} in full' in index
 
 
-def test_every_link_inside_the_book_leads_to_one_of_its_pages(book):
+def test_every_link_inside_the_book_leads_to_one_of_its_files(book):
     out, pages = book
-    broken = [f"{page.name} -> {target!r}" for page in pages for target in LINK.findall(page.read_text("utf-8"))
-              if target and not re.match(r"[a-z]+:", target) and not (out / target).is_file()]  # "": on the page
+    files = [*pages, *(out / "slides").iterdir()]
+    broken = [f"{f.name} -> {target!r}" for f in files for target in LINK.findall(f.read_text("utf-8"))
+              if target and not re.match(r"[a-z]+:", target) and not (f.parent / target).is_file()]  # "": same page
     assert not broken, f"links that lead nowhere: {broken}"
 
 
@@ -46,9 +51,21 @@ def test_each_page_links_to_the_contents_and_its_neighbours(book):
     for k, name in enumerate(names):
         text = (out / name).read_text(encoding="utf-8")
         assert text.count('href="index.html"') == 2, f"{name}: a bar at the top and one at the bottom"
+        assert text.count(f'href="slides/{name.replace(".html", ".slides.html")}"') == 2
         neighbours = {names[j] for j in (k - 1, k + 1) if 0 <= j < len(names)}
         linked = set(re.findall(r'href="(\d\d_\w+\.html)"', text))
         assert linked == neighbours, f"{name} links to {sorted(linked)}, not its neighbours {sorted(neighbours)}"
+
+
+def test_the_slides_show_the_core_path_only(book):
+    out, _ = book
+    for path in NOTEBOOK_PATHS:
+        deck = (out / slides_of(path)).read_text(encoding="utf-8")
+        headings = [m[2].strip() for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "markdown"
+                    for line in cell.source.splitlines() if (m := HEADING.match(line)) and not m[2].endswith("$")]
+        core = [h for h in headings if not h.endswith(OPTIONAL)][1:3]  # two plain core headings (no maths)
+        assert all(html.escape(h, quote=False).split(" · ")[-1] in deck for h in core), f"{path.name}: {core}"
+        assert OPTIONAL not in deck.replace("★ optional can wait", ""), f"{path.name}: an optional part is shown"
 
 
 def test_the_bars_and_contents_escape_titles():

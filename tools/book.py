@@ -1,7 +1,9 @@
 """``python3 dev.py book``: the executed notebooks as a static HTML site, for reading before class.
 
 One page per notebook (nbconvert's HTML exporter, JupyterLab's look), a contents page, and on every page links to
-the contents and to the previous and next notebook. Nothing is run: a page shows what its notebook stores
+the contents and to the previous and next notebook; and for each notebook, its core path as reveal.js slides
+(slides/NN_topic.slides.html: the cut of tools/slides.py, for a room without a kernel; reveal.js comes from its CDN,
+so these need the internet). Nothing is run: a page shows what its notebook stores
 (``dev.py execute`` refreshes that), every figure as an image, and each widget as the picture of the figure it
 opens with (helpers.widgets stores one beside the live widget). Maths is typeset by MathJax, which the pages load
 from its CDN: offline, formulas show as TeX source. Written to build/book/ (``--out DIR`` for another folder);
@@ -36,11 +38,18 @@ def page_of(path: Path) -> str:
     return path.stem + ".html"
 
 
-def nav(prev: tuple[str, str] | None, next_: tuple[str, str] | None) -> str:
-    """The bar at the top and bottom of a page: (page, title) of the previous and next notebooks, if any."""
+def nav(prev: tuple[str, str] | None, next_: tuple[str, str] | None, slides: str | None = None) -> str:
+    """The bar at the top and bottom of a page: (page, title) of the previous and next notebooks, if any, the
+    contents, and the page's slides if given."""
     left = f'<a href="{prev[0]}">← {html.escape(prev[1])}</a>' if prev else "<span></span>"
     right = f'<a href="{next_[0]}">{html.escape(next_[1])} →</a>' if next_ else "<span></span>"
-    return f'<nav class="book-nav" style="{NAV_STYLE}">{left}<a href="index.html">Contents</a>{right}</nav>'
+    middle = '<a href="index.html">Contents</a>' + (f' · <a href="{slides}">Slides (core path)</a>' if slides else "")
+    return f'<nav class="book-nav" style="{NAV_STYLE}">{left}<span>{middle}</span>{right}</nav>'
+
+
+def slides_of(path: Path) -> str:
+    """Where a notebook's slides go in the book: slides/05_cnn.slides.html."""
+    return f"slides/{path.stem}.slides.html"
 
 
 def contents(entries: list[tuple[str, str]], times: list[tuple[int, int]]) -> str:
@@ -58,9 +67,11 @@ def contents(entries: list[tuple[str, str]], times: list[tuple[int, int]]) -> st
 
 def build(out: Path = BOOK, paths: list[Path] | None = None) -> list[Path]:
     """Write the book into `out`: index.html and one page per notebook (all course notebooks unless `paths`).
-    Returns the pages written, the contents page first."""
+    Returns the files written: the contents page first, then each notebook's slides and page."""
     import nbformat
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter, SlidesExporter
+
+    from tools.slides import apply as apply_slides
 
     paths = paths or course_notebooks()
     notebooks = [nbformat.read(p, as_version=4) for p in paths]
@@ -69,10 +80,16 @@ def build(out: Path = BOOK, paths: list[Path] | None = None) -> list[Path]:
     written = [out / "index.html"]
     written[0].write_text(contents(entries, [core_and_full(nb) for nb in notebooks]), encoding="utf-8")
     exporter = HTMLExporter(template_name="lab")
-    for k, nb in enumerate(notebooks):
+    slides = SlidesExporter(reveal_scroll=True, reveal_width="1280", reveal_height="720")
+    (out / "slides").mkdir(exist_ok=True)
+    for k, (path, nb) in enumerate(zip(paths, notebooks, strict=True)):
         page, title = entries[k]
+        apply_slides(nb)  # the core path's cut, as the notebook stores it (tools/slides.py)
+        deck, _ = slides.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        (out / slides_of(path)).write_text(deck, encoding="utf-8")
+        written.append(out / slides_of(path))
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-        bar = nav(entries[k - 1] if k else None, entries[k + 1] if k + 1 < len(entries) else None)
+        bar = nav(entries[k - 1] if k else None, entries[k + 1] if k + 1 < len(entries) else None, slides_of(path))
         opening = re.search(r"<body[^>]*>", body).end()
         body = body[:opening] + "\n" + bar + body[opening:].replace("</body>", bar + "\n</body>", 1)
         (out / page).write_text(body, encoding="utf-8")
