@@ -30,17 +30,27 @@ def sections(nb) -> list[dict]:
             parts[-1]["code_cells"] += 1
             continue
         for line in cell.source.splitlines():
+            optional_level = optional_after(line, optional_level)
             heading = HEADING.match(line)
             if heading:
-                level, title = len(heading[1]), heading[2].strip()
-                if optional_level is not None and level <= optional_level:
-                    optional_level = None
-                if title.endswith(OPTIONAL) and optional_level is None:
-                    optional_level = level
-                parts.append({"title": title, "level": level, "optional": optional_level is not None,
-                              "words": 0, "code_cells": 0})
+                parts.append({"title": heading[2].strip(), "level": len(heading[1]),
+                              "optional": optional_level is not None, "words": 0, "code_cells": 0})
             parts[-1]["words"] += len(WORD.findall(line))
     return parts
+
+
+def optional_after(line: str, optional_level: int | None) -> int | None:
+    """The level of the optional section we are in after reading `line` (None: the core). A heading ends an
+    optional section of its own level or deeper; a heading that ends with OPTIONAL opens one (tools/slides.py
+    follows the same rule)."""
+    heading = HEADING.match(line)
+    if heading:
+        level = len(heading[1])
+        if optional_level is not None and level <= optional_level:
+            optional_level = None
+        if heading[2].strip().endswith(OPTIONAL) and optional_level is None:
+            optional_level = level
+    return optional_level
 
 
 def minutes(part: dict) -> float:

@@ -17,7 +17,7 @@ import sys
 
 import nbformat
 
-from tools.reading_time import HEADING, OPTIONAL
+from tools.reading_time import HEADING, optional_after
 
 RISE = {"scroll": True, "width": 1280, "height": 720}
 FIGURE_TYPES = ("image/png", "image/svg+xml", "application/vnd.jupyter.widget-view+json")
@@ -35,13 +35,7 @@ def slide_types(nb) -> list[str]:
         lines = [line for line in cell.source.splitlines() if line.strip()]
         shown = False  # does any line of this cell lie in the core?
         for line in lines:
-            heading = HEADING.match(line)
-            if heading:
-                level, title = len(heading[1]), heading[2].strip()
-                if optional_level is not None and level <= optional_level:
-                    optional_level = None
-                if title.endswith(OPTIONAL) and optional_level is None:
-                    optional_level = level
+            optional_level = optional_after(line, optional_level)
             shown = shown or optional_level is None
         first = HEADING.match(lines[0]) if lines else None
         if k == 0:
