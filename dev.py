@@ -2,8 +2,11 @@
 """The course's commands. Each one sets itself up on a fresh machine that has Python 3.10+ and pip.
 
     python3 dev.py lab        install the course into .venv and open it in JupyterLab
+    python3 dev.py lab --present   the same with RISE: each notebook's core path as slides, live sliders
+                              on them (ipywidgets stays on the 7 series, as on Colab: RISE needs it)
     python3 dev.py test       install the test tools into .venv and run the whole test suite
     python3 dev.py test --fast   the same without nbval, the browser and the slow tests (a few minutes)
+    python3 dev.py test --present   present mode's environment and its browser test (CI's last step)
     python3 dev.py execute [NOTEBOOK ...]   re-run notebooks and store their outputs (deterministic)
     python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth]
                          [date_warmup] [ddp] [--busy] [--readme] [NOTEBOOK ...]
@@ -46,9 +49,18 @@ ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
+PRESENT_HINT = ("present mode: open a notebook, Run All, then View > Render as slideshow (Alt+R), or /rise/NOTEBOOK "
+                "in a tab of its own; Space steps through the core path's slides, Shift+Enter runs a cell on its slide")
+
+
 def lab(args) -> int:
-    """Install the course into .venv and open JupyterLab on notebooks/; `args` go to `jupyter lab`."""
-    ensure_venv("-e", f"{ROOT}[lab]")
+    """Install the course into .venv and open JupyterLab on notebooks/; `args` go to `jupyter lab`.
+    `--present` first: also install RISE (pyproject.toml's [present]: slides with live widgets)."""
+    present = args[:1] == ["--present"]
+    args = args[1:] if present else args
+    ensure_venv("-e", f"{ROOT}[present]" if present else f"{ROOT}[lab]")
+    if present:
+        print(PRESENT_HINT, flush=True)
     euid = os.geteuid() if hasattr(os, "geteuid") else None
     cmd = [str(VENV / "bin" / "jupyter"), "lab", str(NOTEBOOKS), *jupyter_root_flags(euid), *args]
     print("+", " ".join(cmd), flush=True)
@@ -58,9 +70,16 @@ def lab(args) -> int:
 FAST = ["tests", "-m", "not browser and not slow and not notebooks"]  # `test --fast`: minutes, not the full run
 
 
+PRESENT = ["tests/test_present.py", "-m", "present"]  # `test --present`: the slides in RISE, in their environment
+
+
 def test(args) -> int:
-    """The whole suite (what CI runs); `--fast`: everything but nbval, the browser and the slow tests."""
+    """The whole suite (what CI runs); `--fast`: everything but nbval, the browser and the slow tests;
+    `--present`: present mode's environment (as `lab --present` installs it) and its browser test."""
     ensure_venv("-r", ROOT / "requirements-test.txt", "-e", ROOT)
+    if args[:1] == ["--present"]:
+        ensure_venv("-e", f"{ROOT}[present]")  # after the line above: its ipywidgets 7 replaces the suite's 8
+        args = [*PRESENT, *args[1:]]
     if args[:1] == ["--fast"]:
         args = [*FAST, *args[1:]]
     # Serial on purpose: every notebook's PyTorch already uses both cores, and two kernels at once on a

@@ -351,8 +351,8 @@ DECLARED = {
                   'real["temperature 1.5, top-p 0.9"] > real["temperature 1.5"]', r"assert real\["),
             Claim("a head on the frozen pre-trained GPT beats one on a random GPT",
                   'gpt1["pre-trained"]["head only"] > gpt1["from scratch"]["head only"]', r"assert zero_shot >= "),
-            Claim("a head on the frozen pre-trained GPT beats its zero-shot answer",
-                  'gpt1["pre-trained"]["head only"] > zero_shot', r"assert zero_shot >= "),
+            # "a head on the frozen pre-trained GPT beats its zero-shot answer" held on four seeds of five with the
+            # checkpoint retrained on 2026-12-07 (all five before it): the text says "usually", so no claim here
             Claim("fine-tuning the pre-trained GPT beats its zero-shot answer",
                   'gpt1["pre-trained"]["fine-tuned"] > zero_shot', r"assert zero_shot >= "),
             Claim("pre-trained: fine-tuning the whole GPT beats a head on the frozen one",

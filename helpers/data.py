@@ -224,7 +224,8 @@ def load(name: str) -> Dataset | str:
                      "log.nsp" (pop them before load_state_dict)
     "gpt_shakespeare"  a state dict for helpers.models.GPT(76, **helpers.training.GPT_CONFIG), notebook 13's
                      character-level GPT, in float16 on disk (float32 here), with its training loss per 100 steps
-                     under "log.loss" (pop it before load_state_dict)
+                     under "log.loss" and its validation loss every 500 steps under "log.val" (rows of step,
+                     loss; pop both before load_state_dict)
     "resnet_depth"   a dict: notebook 06's plain and residual MLPs on five seeds ("runs": one dict per run)
     "gpt_scaling"    a dict: notebook 13's five GPT sizes trained for the same tokens ("runs": params, val, ...)
     "date_warmup"    a dict: notebook 11's date Transformer with and without its warm-up on five seeds ("runs")

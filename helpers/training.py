@@ -77,11 +77,14 @@ def validation_loss(model, val, block):
     return total / (n * block)
 
 
-def train(recipe: Recipe, text, seconds=None, steps=None, seed=0, log=None, losses=None, clock=time.perf_counter):
+def train(recipe: Recipe, text, seconds=None, steps=None, seed=0, log=None, losses=None, val_losses=None,
+          val_every=500, clock=time.perf_counter):
     """Train a GPT with `recipe` for `seconds` of wall-clock time, or for a number of `steps` (one of the two; the
     cosine is stretched over it). Returns (model, validation loss, steps taken). `log`: a function called with a
-    progress line every 500 steps; `losses`: a list that gets every step's training loss; `clock`: the clock that
-    the budget is read from (tests pass a fake one, so that what they check does not depend on the machine)."""
+    progress line every 500 steps; `losses`: a list that gets every step's training loss; `val_losses`: a list that
+    gets (step, validation loss) after every `val_every` steps (measuring it draws no random numbers, so the run is
+    the same with or without it); `clock`: the clock that the budget is read from (tests pass a fake one, so that
+    what they check does not depend on the machine)."""
 
     if (seconds is None) == (steps is None):
         raise ValueError("train: give seconds or steps (one of the two)")
@@ -109,6 +112,8 @@ def train(recipe: Recipe, text, seconds=None, steps=None, seed=0, log=None, loss
         step += 1
         if losses is not None:
             losses.append(loss.item())
+        if val_losses is not None and step % val_every == 0:
+            val_losses.append((step, validation_loss(model, val_ids, r.block)))
         if log and step % 500 == 0:
             log(f"step {step}, loss {loss.item():.3f}, {clock() - start:.0f} s")
     return model, validation_loss(model, val_ids, r.block), step
@@ -229,13 +234,15 @@ GPT_CONFIG = {"n_positions": GPT_RECIPE.block, "width": GPT_RECIPE.width, "layer
 def train_gpt_shakespeare(steps=GPT_STEPS, seed=0):
     """Notebook 13's character-level GPT: helpers/training.py's training loop and split (the first 90 % of the plays),
     GPT_RECIPE for GPT_STEPS steps (the cosine over all of them). Saved in float16 with the training loss averaged
-    over every 100 steps under "log.loss"; prints the validation loss (the last 10 %)."""
-    losses = []
+    over every 100 steps under "log.loss" and the validation loss (the last 10 %) after every 500 steps under
+    "log.val" (float32: a (k, 2) table of step, loss)."""
+    losses, val_losses = [], []
     model, val, _ = train(GPT_RECIPE, data.load("shakespeare"), steps=steps, seed=seed, losses=losses,
-                                    log=lambda line: print(f"gpt_shakespeare: {line}", flush=True))
+                          val_losses=val_losses, log=lambda line: print(f"gpt_shakespeare: {line}", flush=True))
     print(f"gpt_shakespeare: validation loss {val:.4f} nats per character")
     log = torch.tensor(losses[:len(losses) // 100 * 100]).view(-1, 100).mean(dim=1)
-    return {k: v.half() for k, v in {**model.state_dict(), "log.loss": log}.items()}, val
+    state = {k: v.half() for k, v in {**model.state_dict(), "log.loss": log}.items()}
+    return {**state, "log.val": torch.tensor(val_losses, dtype=torch.float32)}, val
 
 
 __all__ = ["Recipe", "RECIPES", "char_split", "learning_rate", "validation_loss", "train", "mnist_tensors",

@@ -5,10 +5,13 @@
   ``sys.path``.
 - Every nbval item (a notebook's cell) gets the ``notebooks`` marker, so ``-m "not notebooks"`` leaves them out.
 - ``browser``: one headless Chromium for the browser tests (tests/test_browser.py, tests/test_book.py).
+- ``lab_server``: one JupyterLab on a temporary copy of the notebooks (tests/test_browser.py, tests/test_present.py).
 - Figures are drawn off-screen: ``dev.py test`` runs pytest with the notebooks' inline backend in MPLBACKEND (for
   nbval's kernels), which a plain Python process cannot show.
 """
 
+import secrets
+import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -33,6 +36,44 @@ def browser():
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    """A JupyterLab on 127.0.0.1 serving a temporary copy of the notebooks (tests/test_browser.py and
+    tests/test_present.py); its log in lab/jupyterlab.log."""
+    from lab_driver import (
+        LabServer,
+        PortTaken,
+        copy_notebooks,
+        free_port,
+        lab_command,
+        lab_environment,
+        stop,
+        wait_until_serving,
+        write_lab_settings,
+    )
+
+    home = tmp_path_factory.mktemp("lab")
+    root_dir = copy_notebooks(home / "course")
+    write_lab_settings(home / "settings")
+    token, log_path = secrets.token_hex(16), home / "jupyterlab.log"
+    for attempt in range(3):  # a free port can be taken by another program before JupyterLab binds it: try another
+        port = free_port()
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(lab_command(root_dir, home, port, token), stdout=log, stderr=subprocess.STDOUT,
+                                    env=lab_environment(home), cwd=root_dir, start_new_session=True)
+        server = LabServer(f"http://127.0.0.1:{port}", token, log_path, proc)
+        try:
+            wait_until_serving(server, give_up_on_port_in_use=attempt < 2)
+        except PortTaken:
+            stop(proc)
+            continue
+        try:
+            yield server
+        finally:
+            stop(proc)
+        return
 
 
 def pytest_collection_modifyitems(config, items):

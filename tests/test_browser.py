@@ -39,8 +39,6 @@ screenshot path; the JupyterLab log is printed with the test's output.
 from __future__ import annotations
 
 import re
-import secrets
-import subprocess
 
 import pytest
 from browser_fixtures import FIXTURE_DIR, FIXTURES
@@ -48,45 +46,11 @@ from lab_driver import (
     NOTEBOOKS_DIR,
     RUN_ALL_S,
     WIDGET_NOTEBOOKS,
-    LabServer,
-    PortTaken,
-    copy_notebooks,
-    free_port,
-    lab_command,
-    lab_environment,
     run_in_lab,
     skip_or_fail,
-    stop,
-    wait_until_serving,
-    write_lab_settings,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def lab_server(tmp_path_factory):
-    """A JupyterLab on 127.0.0.1 serving a temporary copy of the notebooks; its log in lab/jupyterlab.log."""
-    home = tmp_path_factory.mktemp("lab")
-    root_dir = copy_notebooks(home / "course")
-    write_lab_settings(home / "settings")
-    token, log_path = secrets.token_hex(16), home / "jupyterlab.log"
-    for attempt in range(3):  # a free port can be taken by another program before JupyterLab binds it: try another
-        port = free_port()
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(lab_command(root_dir, home, port, token), stdout=log, stderr=subprocess.STDOUT,
-                                    env=lab_environment(home), cwd=root_dir, start_new_session=True)
-        server = LabServer(f"http://127.0.0.1:{port}", token, log_path, proc)
-        try:
-            wait_until_serving(server, give_up_on_port_in_use=attempt < 2)
-        except PortTaken:
-            stop(proc)
-            continue
-        try:
-            yield server
-        finally:
-            stop(proc)
-        return
 
 
 def test_there_are_widget_notebooks():

@@ -127,6 +127,28 @@ def test_url_probe_answers_fast_both_ways():
     assert time.monotonic() - start < 10
 
 
+def test_present_mode_installs_rise_with_ipywidgets_7_and_its_test_runs_last(monkeypatch):
+    """`lab --present` installs pyproject's [present] extra (RISE; ipywidgets < 8, which RISE's slideshow needs) and
+    passes the other arguments to JupyterLab; `test --present` installs the suite first, then [present] over it,
+    and runs only tests/test_present.py (marker `present`, which every other run deselects)."""
+    dev = importlib.import_module("dev")
+    installs, commands = [], []
+    monkeypatch.setattr(dev, "ensure_venv", lambda *args: installs.append([str(a) for a in args]))
+    monkeypatch.setattr(dev.subprocess, "call", lambda cmd, **kw: commands.append([str(c) for c in cmd]) or 0)
+    assert dev.lab(["--present", "--no-browser"]) == 0
+    assert installs == [["-e", f"{ROOT}[present]"]]
+    assert "--present" not in commands[0] and "--no-browser" in commands[0]
+    installs.clear(), commands.clear()
+    assert dev.test(["--present"]) == 0
+    assert installs[0][-2:] == ["-e", str(ROOT)] and installs[1] == ["-e", f"{ROOT}[present]"]
+    assert commands[0][-3:] == ["tests/test_present.py", "-m", "present"]
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "ipywidgets>=7.8,<8" in extras["present"] and any(r.startswith("jupyterlab-rise") for r in extras["present"])
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "-m 'not present'" in addopts
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("python3 dev.py test --present")
+
+
 @pytest.mark.slow
 def test_lab_starts_headless_and_serves_the_notebooks(tmp_path):
     """`python3 dev.py lab` on the existing .venv, as the user running the tests (root in CI): JupyterLab

@@ -85,25 +85,30 @@ def test_train_gpt_lowers_the_loss():
 @pytest.fixture(scope="module")
 def shipped():
     state = data.load("gpt_shakespeare")
-    log = state.pop("log.loss")
+    log, val_log = state.pop("log.loss"), state.pop("log.val")
     model = models.GPT(76, **training.GPT_CONFIG)
     model.load_state_dict(state)  # strict: every key of the recipe's model, nothing else
-    return model.eval(), log
+    return model.eval(), log, val_log
 
 
 def test_the_shipped_checkpoint_is_small_and_reaches_what_the_notebook_claims(shipped):
-    model, log = shipped
+    model, log, val_log = shipped
     assert data.path("gpt_shakespeare").stat().st_size < 5e6
     assert len(log) == training.GPT_STEPS // 100 and log[-1] < log[0] - 1.5
     _, _, val = training.char_split(data.load("shakespeare"))
     source = "\n".join(c.source for c in nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4).cells)
     floor = float(re.search(r"assert ckpt_val <= ([0-9.]+)", source)[1])
-    assert training.validation_loss(model, val, training.GPT_CONFIG["n_positions"]) <= floor
+    final = training.validation_loss(model, val, training.GPT_CONFIG["n_positions"])
+    assert final <= floor
+    # the validation curve: every 500 steps, its last point the stored model's own loss (up to float16 rounding)
+    assert val_log.shape == (training.GPT_STEPS // 500, 2)
+    assert val_log[:, 0].tolist() == list(range(500, training.GPT_STEPS + 1, 500))
+    assert abs(val_log[-1, 1].item() - final) < 0.01 and val_log[-1, 1] < val_log[0, 1] - 0.3
 
 
 def test_a_checkpoint_for_another_model_is_refused_with_the_mismatch_named(shipped):
     state = data.load("gpt_shakespeare")
-    state.pop("log.loss")
+    state.pop("log.loss"), state.pop("log.val")
     wrong = models.GPT(76, **{**training.GPT_CONFIG, "width": 64, "heads": 2})
     with pytest.raises(RuntimeError, match="size mismatch for transformer.wte.weight"):
         wrong.load_state_dict(state)
@@ -161,7 +166,7 @@ def test_the_classifier_scores_each_line_from_its_last_vector():
 
 
 def test_the_sampling_slider_changes_the_figure_and_survives_its_ends(shipped):
-    model, _ = shipped
+    model = shipped[0]
     g = NB.draw_sampling.__globals__
     g.update(weights={k: v.double().numpy() for k, v in model.state_dict().items()},
              HEADS=training.GPT_CONFIG["heads"])

@@ -1,13 +1,16 @@
 """tools/slides.py: the slide types of a notebook's core path (RISE and nbconvert's reveal.js export read them).
-Headings cut slides, figures get a sub-slide, ★ optional sections and the setup cell are skipped; every notebook
-stores the types computed from its own headings."""
+Headings cut slides, figures get a sub-slide, a slide that would leave the 1280x720 screen is cut, ★ optional
+sections and the setup cell are skipped; every notebook stores the types computed from its own cells."""
+
+import base64
+import struct
 
 import nbformat
 import pytest
 
 from tools.notebooks import course_notebooks
 from tools.reading_time import OPTIONAL
-from tools.slides import RISE, apply, slide_types
+from tools.slides import PX, RISE, apply, cell_height, png_height, slide_types
 
 
 def notebook(*cells):
@@ -53,3 +56,27 @@ def test_every_notebook_stores_the_slides_of_its_core_path(path):
     assert not apply(nb), f"{path.name}: slide types out of date with its headings: run python3 -m tools.slides"
     kinds = slide_types(nb)
     assert kinds.count("slide") >= 5 and "skip" in kinds
+
+
+def png(width, height):
+    """The first bytes of a PNG of that size, base64 (all that png_height reads)."""
+    header = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", width, height) + bytes(5)
+    return base64.b64encode(header + bytes(60)).decode()
+
+
+def test_cell_heights_follow_lines_and_pictures():
+    assert png_height(png(800, 450)) == 450
+    assert png_height(png(2360, 900)) == pytest.approx(450)  # narrowed to the slide's 1180 px
+    code = nbformat.v4.new_code_cell("a = 1\nb = 2")
+    assert cell_height(code) == pytest.approx(PX["code_cell"] + 2 * PX["code_line"])
+    code.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png(640, 480), "text/plain": "F"})]
+    assert cell_height(code) == pytest.approx(PX["code_cell"] + 2 * PX["code_line"] + 480)
+    short, long = (nbformat.v4.new_markdown_cell(t) for t in ("One line.", "word " * 300))  # 1500 characters
+    assert cell_height(long) - cell_height(short) == pytest.approx(9 * PX["text_line"])  # 10 lines against 1
+
+
+def test_a_slide_that_would_leave_the_screen_is_cut_before_the_cell_that_overflows():
+    twenty_lines = "code:" + "\n".join(["x = 1"] * 20)  # about 390 px each
+    nb = notebook("# T", "code:setup()", "## 1 · A", "word " * 600, twenty_lines, "code:y = 2", twenty_lines,
+                  "## 2 · B", twenty_lines, twenty_lines)
+    assert slide_types(nb) == ["slide", "skip", "slide", "-", "subslide", "-", "subslide", "slide", "-", "subslide"]

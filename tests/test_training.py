@@ -54,3 +54,15 @@ def test_gpt_training_for_a_number_of_steps_logs_every_loss():
         training.train(r, text)
     with pytest.raises(ValueError, match="seconds or steps"):
         training.train(r, text, seconds=1, steps=1)
+
+
+def test_gpt_training_logs_the_validation_loss_without_changing_the_run():
+    """val_losses gets (step, validation loss) every val_every steps, the last equal to the returned loss; measuring
+    it draws no random numbers, so the training losses are those of the same run without it."""
+    text = "to be or not to be, that is the question. " * 200
+    r = training.Recipe(layers=1, width=16, heads=2, block=16, batch=8, lr=3e-3, warmup=5)
+    plain, logged, val_losses = [], [], []
+    training.train(r, text, steps=30, losses=plain)
+    _, loss, _ = training.train(r, text, steps=30, losses=logged, val_losses=val_losses, val_every=10)
+    assert [step for step, _ in val_losses] == [10, 20, 30] and val_losses[-1][1] == loss
+    assert logged == plain and val_losses[0][1] > val_losses[-1][1]

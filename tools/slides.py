@@ -7,12 +7,17 @@ The cut follows the notebook's own structure, so it needs no upkeep by hand:
 - a code cell whose output draws a figure or a widget starts a sub-slide, so that its picture gets the screen;
 - every cell of a section marked ★ optional (tools/reading_time.py) is skipped, and so is the Colab setup cell:
   a class is shown the core path, and Run All still runs everything;
-- every other cell continues the slide above it. A slide taller than the screen scrolls (``rise.scroll``).
+- every other cell continues the slide above it, unless the slide would then be taller than the 1280x720 screen:
+  then the cell starts a sub-slide (``cell_height`` estimates each cell's height). Only a cell taller than the
+  screen by itself (a long function) still needs its slide to scroll (``rise.scroll``).
 
     python3 -m tools.slides          write the slide types into every notebook (only metadata changes)
     python3 -m tools.slides --check  exit 1 if a notebook's slide types are not the ones computed here
 """
 
+import base64
+import re
+import struct
 import sys
 
 import nbformat
@@ -21,6 +26,53 @@ from tools.reading_time import HEADING, optional_after
 
 RISE = {"scroll": True, "width": 1280, "height": 720}
 FIGURE_TYPES = ("image/png", "image/svg+xml", "application/vnd.jupyter.widget-view+json")
+
+# A cell's height on a RISE slide at 1280x720, in pixels: a linear fit to all 237 slides of the 13 notebooks as
+# measured in RISE in Chromium at 1280x720 (2026-12-07; mean error 23 px, largest 158 px). Markdown re-wraps at
+# about 150 characters a line; a figure shows at its stored size, narrowed to fit the slide's width.
+PX = {"slide": 43, "markdown_cell": -17, "text_line": 18.7, "heading": 23.7, "paragraph": 31, "display_math": 34.6,
+      "code_cell": 34.4, "code_line": 17.6, "output_line": 17.3}
+SLIDE_WIDTH_PX, FIGURE_PX = 1180, 400  # FIGURE_PX: a picture whose size cannot be read
+SLACK_PX = 30  # cut this much before the screen's bottom: the estimate's mean error
+ITEM = re.compile(r"\n(?=\s*(?:[-*]|\d+\.) )")  # a list item starts a new line
+
+
+def png_height(data: str) -> float:
+    """The height at which a base64 PNG shows on a slide (its stored size, narrowed to the slide's width)."""
+    try:
+        width, height = struct.unpack(">II", base64.b64decode(data[:100])[16:24])
+    except (ValueError, struct.error):
+        return FIGURE_PX
+    return height * min(1.0, SLIDE_WIDTH_PX / max(width, 1))
+
+
+def cell_height(cell) -> float:
+    """Estimated height of `cell` (with its stored outputs) on a slide, in pixels (PX)."""
+    if cell.cell_type == "markdown":
+        height = PX["markdown_cell"]
+        for block in re.split(r"\n\s*\n", cell.source.strip()):
+            if block.startswith("#"):
+                height += PX["heading"]
+            elif block.lstrip().startswith("$$"):
+                height += PX["display_math"]
+            else:
+                lines = sum(max(1, -(-len(" ".join(item.split())) // 150)) for item in ITEM.split(block))
+                height += PX["paragraph"] + PX["text_line"] * lines
+        return height
+    height = PX["code_cell"] + PX["code_line"] * len(cell.source.splitlines())
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        if out.get("output_type") == "stream":
+            text = "".join(out.get("text", ""))
+        elif "image/png" in data:
+            height += png_height(data["image/png"])
+            continue
+        elif "application/vnd.jupyter.widget-view+json" in data:
+            continue
+        else:
+            text = "".join(data.get("text/plain", ""))
+        height += PX["output_line"] * sum(max(1, -(-len(line) // 160)) for line in text.splitlines())
+    return height
 
 
 def slide_types(nb) -> list[str]:
@@ -46,7 +98,22 @@ def slide_types(nb) -> list[str]:
             types.append("slide" if len(first[1]) == 2 else "subslide")
         else:
             types.append("-")
-    return types
+    return fit_to_screen(nb, types)
+
+
+def fit_to_screen(nb, types: list[str]) -> list[str]:
+    """Start a sub-slide at a cell that would push its slide below the bottom of the screen."""
+    fitted, height = [], 0.0
+    for cell, kind in zip(nb.cells, types, strict=True):
+        if kind == "skip":
+            fitted.append(kind)
+            continue
+        cell_px = cell_height(cell)
+        if kind == "-" and height + cell_px > RISE["height"] - SLACK_PX:
+            kind = "subslide"
+        height = (PX["slide"] if kind != "-" else height) + cell_px
+        fitted.append(kind)
+    return fitted
 
 
 def apply(nb) -> bool:
