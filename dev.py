@@ -2,8 +2,9 @@
 """The course's commands. Each one sets itself up on a fresh machine that has Python 3.10+ and pip.
 
     python3 dev.py lab        install the course into .venv and open it in JupyterLab
-    python3 dev.py lab --present   the same with RISE: each notebook's core path as slides, live sliders
-                              on them (ipywidgets stays on the 7 series, as on Colab: RISE needs it)
+    python3 dev.py lab --present   (--present first) the same with RISE: each core path as slides with
+                              live sliders; installs ipywidgets 7, as on Colab: RISE's slideshow needs it
+                              (`dev.py test` puts 8 back)
     python3 dev.py test       install the test tools into .venv and run the whole test suite
     python3 dev.py test --fast   the same without nbval, the browser and the slow tests (a few minutes)
     python3 dev.py test --present   present mode's environment and its browser test (CI's last step)
@@ -50,7 +51,7 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 PRESENT_HINT = ("present mode: open a notebook, Run All, then View > Render as slideshow (Alt+R), or /rise/NOTEBOOK "
-                "in a tab of its own; Space steps through the core path's slides, Shift+Enter runs a cell on its slide")
+                "in a tab of its own; Space steps through the core path's slides, Ctrl+Enter runs a cell on its slide")
 
 
 def lab(args) -> int:

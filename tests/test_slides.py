@@ -53,7 +53,7 @@ def test_apply_writes_the_types_and_rises_settings_once():
 @pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: p.stem)
 def test_every_notebook_stores_the_slides_of_its_core_path(path):
     nb = nbformat.read(path, as_version=4)
-    assert not apply(nb), f"{path.name}: slide types out of date with its headings: run python3 -m tools.slides"
+    assert not apply(nb), f"{path.name}: slide types out of date with its cells: run python3 -m tools.slides"
     kinds = slide_types(nb)
     assert kinds.count("slide") >= 5 and "skip" in kinds
 
@@ -71,6 +71,10 @@ def test_cell_heights_follow_lines_and_pictures():
     assert cell_height(code) == pytest.approx(PX["code_cell"] + 2 * PX["code_line"])
     code.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png(640, 480), "text/plain": "F"})]
     assert cell_height(code) == pytest.approx(PX["code_cell"] + 2 * PX["code_line"] + 480)
+    code.outputs[0].data["application/vnd.jupyter.widget-view+json"] = {"model_id": "m"}  # a widget's panel
+    assert cell_height(code) == pytest.approx(PX["code_cell"] + 2 * PX["code_line"] + 480 + PX["widget"])
+    code.outputs = [nbformat.v4.new_output("stream", text="one\ntwo\n")]
+    assert cell_height(code) == pytest.approx(PX["code_cell"] + 2 * PX["code_line"] + 2 * PX["output_line"])
     short, long = (nbformat.v4.new_markdown_cell(t) for t in ("One line.", "word " * 300))  # 1500 characters
     assert cell_height(long) - cell_height(short) == pytest.approx(9 * PX["text_line"])  # 10 lines against 1
 

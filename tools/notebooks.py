@@ -20,6 +20,8 @@ import ast
 import types
 from pathlib import Path
 
+from tools import slides
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -59,6 +61,7 @@ def execute_and_store(path: Path, timeout: int = 600) -> float:
     nb.metadata.pop("widgets", None)  # widget state holds random ids and every drawn image: not stored
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    slides.apply(nb)  # the slide cut depends on the outputs' heights (tools/slides.py)
     nbformat.write(nb, path)
     return elapsed
 

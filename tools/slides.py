@@ -24,14 +24,19 @@ import nbformat
 
 from tools.reading_time import HEADING, optional_after
 
-RISE = {"scroll": True, "width": 1280, "height": 720}
-FIGURE_TYPES = ("image/png", "image/svg+xml", "application/vnd.jupyter.widget-view+json")
+# RISE's settings: a 1280x720 projector; a slide taller than it scrolls; slides start at the top of the screen (RISE
+# centres a slide once, when shown, so an output run on it would push it past the bottom); and the slideshow opens on
+# the title (RISE's default is the selected cell, which after Run All is the last one)
+RISE = {"scroll": True, "width": 1280, "height": 720, "center": False, "start_slideshow_at": "beginning"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+FIGURE_TYPES = ("image/png", "image/svg+xml", WIDGET_VIEW)
 
 # A cell's height on a RISE slide at 1280x720, in pixels: a linear fit to all 237 slides of the 13 notebooks as
 # measured in RISE in Chromium at 1280x720 (2026-12-07; mean error 23 px, largest 158 px). Markdown re-wraps at
 # about 150 characters a line; a figure shows at its stored size, narrowed to fit the slide's width.
 PX = {"slide": 43, "markdown_cell": -17, "text_line": 18.7, "heading": 23.7, "paragraph": 31, "display_math": 34.6,
-      "code_cell": 34.4, "code_line": 17.6, "output_line": 17.3}
+      "code_cell": 34.4, "code_line": 17.6, "output_line": 17.3,
+      "widget": 120}  # a widget's controls and its text under the figure (not stored: measured on 01's Play slide)
 SLIDE_WIDTH_PX, FIGURE_PX = 1180, 400  # FIGURE_PX: a picture whose size cannot be read
 SLACK_PX = 30  # cut this much before the screen's bottom: the estimate's mean error
 ITEM = re.compile(r"\n(?=\s*(?:[-*]|\d+\.) )")  # a list item starts a new line
@@ -62,16 +67,13 @@ def cell_height(cell) -> float:
     height = PX["code_cell"] + PX["code_line"] * len(cell.source.splitlines())
     for out in cell.get("outputs", []):
         data = out.get("data", {})
-        if out.get("output_type") == "stream":
-            text = "".join(out.get("text", ""))
-        elif "image/png" in data:
+        if WIDGET_VIEW in data:
+            height += PX["widget"]  # its controls (its stored picture is added below)
+        if "image/png" in data:
             height += png_height(data["image/png"])
-            continue
-        elif "application/vnd.jupyter.widget-view+json" in data:
-            continue
-        else:
-            text = "".join(data.get("text/plain", ""))
-        height += PX["output_line"] * sum(max(1, -(-len(line) // 160)) for line in text.splitlines())
+        elif out.get("output_type") == "stream" or WIDGET_VIEW not in data:
+            text = "".join(out.get("text", "")) or "".join(data.get("text/plain", ""))
+            height += PX["output_line"] * sum(max(1, -(-len(line) // 160)) for line in text.splitlines())
     return height
 
 
