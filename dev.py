@@ -50,8 +50,9 @@ ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
-PRESENT_HINT = ("present mode: open a notebook, Run All, then View > Render as slideshow (Alt+R), or /rise/NOTEBOOK "
-                "in a tab of its own; Space steps through the core path's slides, Ctrl+Enter runs a cell on its slide")
+PRESENT_HINT = ("present mode: open a notebook, Run All, then View > Render as Reveal Slideshow (Alt+R), or "
+                "/rise/NOTEBOOK in a tab of its own; Space steps through the core path's slides, Ctrl+Enter runs a "
+                "cell on its slide")
 
 
 def lab(args) -> int:

@@ -2,8 +2,8 @@
 slider moved on its slide.
 
 ``python3 dev.py lab --present`` installs jupyterlab-rise. RISE's slideshow page (``/rise/NOTEBOOK``, what its
-"Render as slideshow" opens) cannot load the widget manager of ipywidgets 8 (jupyterlab-contrib/rise#119: a
-slider shows as the text ``IntSlider(...)``), so that install keeps ipywidgets on the 7 series, the one Colab
+"Render as Reveal Slideshow" opens) cannot load the widget manager of ipywidgets 8 (jupyterlab-contrib/rise#119:
+a slider shows as the text ``IntSlider(...)``), so that install puts ipywidgets on the 7 series, the one Colab
 ships. This test needs that environment: ``python3 dev.py test --present`` installs it and runs this file (the
 last step of .ci/run); elsewhere the marker ``present`` deselects it (pyproject.toml's addopts).
 
