@@ -9,8 +9,9 @@ which the notebooks teach line for line, so a state dict always fits its noteboo
 
 - GPT (notebook 13): ``Recipe``, ``RECIPES`` ("nanoGPT (baseline)": nanoGPT's README recipe for a CPU: 4 layers,
   4 heads, width 128, context 64, batch 12, AdamW with learning rate 1e-3, betas (0.9, 0.99), weight decay 0.1 on
-  the matrices, 100 warm-up steps, a cosine decay to 1e-4, gradient clipping at 1, no dropout; "ours": the same with
-  a peak learning rate of 3e-3), ``char_split`` (nanoGPT's 90/10 split of the characters), ``learning_rate``,
+  the matrices, 100 warm-up steps, a cosine decay to 1e-4, gradient clipping at 1, no dropout; bench/gpt.py trains it
+  on nanoGPT's own model, bench/nanogpt.py; "ours": the same numbers with a peak learning rate of 3e-3, on the
+  course's GPT), ``char_split`` (nanoGPT's 90/10 split of the characters), ``learning_rate``,
   ``validation_loss`` (every position of the validation part) and ``train`` (for a number of seconds or of steps,
   the cosine stretched over either).
 """
@@ -55,6 +56,11 @@ def char_split(text):
     return chars, ids[:cut], ids[cut:]
 
 
+def gpt_for(vocab_size, r: Recipe):
+    """The course's GPT (helpers.models.GPT, GPT-2's layout) in the recipe's size, freshly initialised."""
+    return GPT(vocab_size, r.block, r.width, r.layers, r.heads)
+
+
 def learning_rate(step, elapsed, r: Recipe):
     """Linear warm-up over r.warmup steps, then a cosine from r.lr down to r.min_lr as `elapsed` (the fraction of
     the budget used, 0..1: of its seconds or of its steps) goes to 1: the schedule is stretched over the budget."""
@@ -78,20 +84,22 @@ def validation_loss(model, val, block):
 
 
 def train(recipe: Recipe, text, seconds=None, steps=None, seed=0, log=None, losses=None, val_losses=None,
-          val_every=500, clock=time.perf_counter):
+          val_every=500, clock=time.perf_counter, make_model=None, schedule=None):
     """Train a GPT with `recipe` for `seconds` of wall-clock time, or for a number of `steps` (one of the two; the
     cosine is stretched over it). Returns (model, validation loss, steps taken). `log`: a function called with a
     progress line every 500 steps; `losses`: a list that gets every step's training loss; `val_losses`: a list that
     gets (step, validation loss) after every `val_every` steps (measuring it draws no random numbers, so the run is
     the same with or without it); `clock`: the clock that the budget is read from (tests pass a fake one, so that
-    what they check does not depend on the machine)."""
+    what they check does not depend on the machine). `make_model(vocab size, recipe)` and `schedule(step, elapsed)`
+    replace the course's GPT and ``learning_rate`` (bench/gpt.py's nanoGPT baseline brings its own)."""
 
     if (seconds is None) == (steps is None):
         raise ValueError("train: give seconds or steps (one of the two)")
     chars, train_ids, val_ids = char_split(text)
     torch.manual_seed(seed)
     r = recipe
-    model = GPT(len(chars), r.block, r.width, r.layers, r.heads)
+    model = (make_model or gpt_for)(len(chars), r)
+    schedule = schedule or (lambda step, elapsed: learning_rate(step, elapsed, r))
     matrices = [p for p in model.parameters() if p.dim() >= 2]
     vectors = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": matrices, "weight_decay": r.weight_decay},
@@ -101,7 +109,7 @@ def train(recipe: Recipe, text, seconds=None, steps=None, seed=0, log=None, loss
     done = (lambda: (clock() - start) / seconds) if seconds else (lambda: step / steps)
     while (elapsed := done()) < 1:
         for group in opt.param_groups:
-            group["lr"] = learning_rate(step, elapsed, r)
+            group["lr"] = schedule(step, elapsed)
         starts = torch.randint(len(train_ids) - r.block - 1, (r.batch,), generator=picker)
         window = torch.stack([train_ids[i:i + r.block + 1] for i in starts])
         loss = F.cross_entropy(model(window[:, :-1]).flatten(0, 1), window[:, 1:].flatten())
@@ -226,7 +234,7 @@ def train_bert_pretrained(steps=9000, batch=64, lr=2e-3, warmup=200, seed=0):
 
 # notebook 13's shipped model: ``helpers.models.GPT(76, **GPT_CONFIG)``, trained with GPT_RECIPE for GPT_STEPS
 GPT_RECIPE = RECIPES["ours"]  # notebook 13's model and learning rate (4 blocks of width 128, context 64)
-GPT_STEPS = 13000  # about 67 ms each on 2 cores: 14.5 minutes
+GPT_STEPS = 13000  # 43 to 67 ms each on 2 cores (two machines measured): 9.4 to 14.5 minutes
 GPT_CONFIG = {"n_positions": GPT_RECIPE.block, "width": GPT_RECIPE.width, "layers": GPT_RECIPE.layers,
               "heads": GPT_RECIPE.heads}
 
@@ -245,6 +253,6 @@ def train_gpt_shakespeare(steps=GPT_STEPS, seed=0):
     return {**state, "log.val": torch.tensor(val_losses, dtype=torch.float32)}, val
 
 
-__all__ = ["Recipe", "RECIPES", "char_split", "learning_rate", "validation_loss", "train", "mnist_tensors",
+__all__ = ["Recipe", "RECIPES", "char_split", "gpt_for", "learning_rate", "validation_loss", "train", "mnist_tensors",
            "train_mnist_cnn", "train_dcgan_generator", "BERT_VOCAB", "BERT_MAX_LEN", "BERT_CONFIG", "bert_corpus",
            "train_bert_pretrained", "GPT_RECIPE", "GPT_STEPS", "GPT_CONFIG", "train_gpt_shakespeare"]

@@ -152,8 +152,9 @@ def test_a_missed_speed_target_exits_non_zero(monkeypatch, capsys):
     assert run.main(["attention"], describe=describe) == 0 and calls == [("attention",)]
     assert run.main(["nonsense"], describe=describe) == 2
     for ours, code in ((1.9, 1), (1.7, 0)):
-        calls, describe = _fake(monkeypatch, gpt_results={30: {"nanoGPT (baseline)": 2.2, "ours": 2.0},
-                                                          60: {"nanoGPT (baseline)": 1.8, "ours": ours}})
+        runs = [{"entry": entry, "budget": 60, "steps": 100, "seed": seed, "loss": loss + seed / 100}
+                for seed in (0, 1, 2) for entry, loss in ((gpt.NANO_2000, 1.9), (gpt.NANO, 1.8), (gpt.OURS, ours))]
+        calls, describe = _fake(monkeypatch, gpt_results={"speed": {gpt.OURS: 1.0, gpt.NANO: 1.0}, "runs": runs})
         assert run.main(["gpt"], describe=describe) == code and calls == [("gpt",)]
     assert "not below nanoGPT's" in capsys.readouterr().out
 
