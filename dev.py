@@ -13,8 +13,9 @@
                          [date_warmup] [ddp] [--busy] [--readme] [NOTEBOOK ...]
                                             wall time and peak memory of each notebook, and the
                                             speed of our NumPy conv2d, LSTM and attention against
-                                            PyTorch's (bench/); gpt (only when named, ~8 min): our
-                                            GPT recipe against nanoGPT's for 30, 60, 120 s;
+                                            PyTorch's (bench/); gpt (only when named, ~80 min): our
+                                            GPT recipe against nanoGPT's model and recipe, 3 seeds
+                                            for 30, 60, 120 s and the checkpoint's budget;
                                             gpt_scaling (only when named, ~8 min): notebook 13's
                                             five model sizes trained for the same tokens
                                             resnet_depth (only when named, ~11 min): notebook

@@ -1,7 +1,7 @@
 """``python3 dev.py bench [notebooks] [conv] [lstm] [attention] [gpt] [gpt_scaling] [resnet_depth] [date_warmup]
 [ddp] [--busy] [--readme] [NOTEBOOK ...]``: pick benchmarks, run them.
 
-No name: every benchmark but ``gpt``, ``gpt_scaling``, ``resnet_depth`` and ``date_warmup`` (they train for 5 to 11
+No name: every benchmark but ``gpt``, ``gpt_scaling``, ``resnet_depth`` and ``date_warmup`` (they train for 5 to 80
 minutes each: name them to run them) and ``ddp`` (notebook 13's data-parallel cell 30 times in one kernel, ~2 min;
 ``--busy``: with both cores kept busy by two more processes). A notebook path selects the notebooks benchmark for
 those notebooks only. ``--readme`` writes the notebooks' wall time and peak memory into README.md, and refuses (exit
