@@ -12,6 +12,8 @@
     gpt_scaling.py   notebook 13's five model sizes trained for the same tokens -> data/gpt_scaling.json
     resnet_depth.py  notebook 06's plain and residual MLPs on five seeds -> data/resnet_depth.json
     ddp_repeat.py    notebook 13's data-parallel cell run 30 times in one kernel (``--busy``: on a busy machine)
+    slide_heights.py every slide of every notebook's core path measured in RISE at 1280x720 (present mode's
+                     environment; ``.venv/bin/python -m bench.slide_heights``) -> results/slide_heights.json
     run.py           ``dev.py bench [NAME ...] [--readme] [--busy] [NOTEBOOK ...]``: picks and runs the benchmarks
     seeds.py         ``dev.py sweep [NOTEBOOK ...]``: every notebook run with several seeds; every asserted training
                      result recorded -> results/seed_sweep.json and results/seed_sweep.md (the floors follow them)

@@ -13,6 +13,7 @@ import pytest
 from tools.book import build, contents, nav, page_of, slides_of, title_of
 from tools.notebooks import course_notebooks
 from tools.reading_time import HEADING, OPTIONAL, core_and_full
+from tools.slides import css
 
 pytestmark = pytest.mark.slow  # building the book converts every notebook (about 20 s): not in the fast lane
 NOTEBOOK_PATHS = course_notebooks()
@@ -66,6 +67,7 @@ def test_the_slides_show_the_core_path_only(book):
         core = [h for h in headings if not h.endswith(OPTIONAL)][1:3]  # two plain core headings (no maths)
         assert all(html.escape(h, quote=False).split(" · ")[-1] in deck for h in core), f"{path.name}: {core}"
         assert OPTIONAL not in deck.replace("★ optional can wait", ""), f"{path.name}: an optional part is shown"
+        assert css() in deck, f"{path.name}: the slides lack present mode's style sheet (long cells in a box)"
 
 
 def test_the_bars_and_contents_escape_titles():

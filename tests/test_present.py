@@ -19,7 +19,11 @@ In headless Chromium at 1280x720 (a projector), on a temporary copy of the noteb
   click near the right end of a slider's track (its End key is RISE's "last slide") moves the slider and changes
   the widget's figure;
 - a screenshot of that slide is kept, and the slide (code, controls and figure) fits the 1280x720 screen (this
-  failed, 899 px tall, while 01's draw function shared the widget's cell).
+  failed, 899 px tall, while 01's draw function shared the widget's cell);
+- every slide of the core path fits the screen as the slideshow shows it here (the copy's outputs are cleared, but
+  the widget's): present mode's style sheet (notebooks/rise.css, tools/slides.py) keeps a long listing in a box
+  that scrolls. bench/slide_heights.py measures every slide with its stored outputs (tests/test_slides.py checks its
+  last measurement).
 """
 
 from __future__ import annotations
@@ -186,6 +190,9 @@ def test_a_notebook_is_presented_as_slides_with_a_live_slider(notebook, browser,
     texts = [re.sub(r"^\[[ \d*]*\]:\s*", "", s["text"].strip()) for s in shown]
     print("\n".join(f"{k:2d}: {text.splitlines()[0][:70]}" for k, text in enumerate(texts)))
     assert len(shown) == len(expected), f"{len(shown)} slides shown, the core path has {len(expected)}"
+    tall = [(k, s["height"], text.splitlines()[0][:40]) for k, (s, text) in enumerate(zip(shown, texts, strict=True))
+            if s["height"] > SCREEN["height"]]
+    assert not tall, f"slides taller than the {SCREEN['height']} px screen (slide, px, first line): {tall}"
     # The first words of each slide against its cell's first line, maths left out: rendered maths can break the
     # slide's text into lines, so the slide's words are read across its lines.
     words = lambda text: re.findall(r"[A-Za-z]{4,}", re.sub(r"\$[^$]*\$", " ", text))[:4]  # noqa: E731

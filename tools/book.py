@@ -2,8 +2,8 @@
 
 One page per notebook (nbconvert's HTML exporter, JupyterLab's look), a contents page, and on every page links to
 the contents and to the previous and next notebook; and for each notebook, its core path as reveal.js slides
-(slides/NN_topic.slides.html: the cut of tools/slides.py, for a room without a kernel; reveal.js comes from its CDN,
-so these need the internet). Nothing is run: a page shows what its notebook stores
+(slides/NN_topic.slides.html: the cut of tools/slides.py and present mode's style sheet, for a room without a
+kernel; reveal.js comes from its CDN, so these need the internet). Nothing is run: a page shows what its notebook stores
 (``dev.py execute`` refreshes that), every figure as an image, and each widget as the picture of the figure it
 opens with (helpers.widgets stores one beside the live widget). Maths is typeset by MathJax, which the pages load
 from its CDN: offline, formulas show as TeX source. Written to build/book/ (``--out DIR`` for another folder);
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tools.notebooks import NOTEBOOKS, course_notebooks
 from tools.reading_time import core_and_full
+from tools.slides import css
 
 BOOK = NOTEBOOKS.parent / "build" / "book"
 COURSE = "Deep learning from scratch: from one neuron to GPT-3"
@@ -84,6 +85,7 @@ def build(out: Path = BOOK, paths: list[Path] | None = None) -> list[Path]:
         page, title = entries[k]
         # the slides as the notebook stores their cut (tools/slides.py; tests/test_slides.py fails when it is stale)
         deck, _ = slides.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        deck = deck.replace("</head>", f"<style>\n{css()}</style>\n</head>", 1)  # present mode's caps (rise.css)
         (out / slides_of(path)).write_text(deck, encoding="utf-8")
         written.append(out / slides_of(path))
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})

@@ -9,16 +9,20 @@ The cut follows the notebook's own structure, so it needs no upkeep by hand:
   a class is shown the core path, and Run All still runs everything;
 - every other cell continues the slide above it, unless the slide would then be taller than the 1280x720 screen:
   then the cell starts a sub-slide (``cell_height`` estimates each cell's height). Only a cell taller than the
-  screen by itself (a long function) still needs its slide to scroll (``rise.scroll``).
+  screen by itself is kept on it by present mode's style sheet (``CSS``: notebooks/rise.css, which RISE loads for
+  every notebook beside it; the book's slides carry it too): on a slide, a long listing shows in a box of at most
+  ``CODE_LINES`` lines that scrolls (``FIGURE_CODE_LINES`` above a figure, so that the figure gets the screen), a long
+  printout in a box of ``OUTPUT_LINES``, and a picture at most ``PICTURE_PX`` tall. The notebook itself shows all.
 
-    python3 -m tools.slides          write the slide types into every notebook (only metadata changes)
-    python3 -m tools.slides --check  exit 1 if a notebook's slide types are not the ones computed here
+    python3 -m tools.slides          write the slide types into every notebook (only metadata changes) and rise.css
+    python3 -m tools.slides --check  exit 1 if a notebook's slide types or rise.css are not the ones computed here
 """
 
 import base64
 import re
 import struct
 import sys
+from pathlib import Path
 
 import nbformat
 
@@ -38,7 +42,29 @@ PX = {"slide": 43, "markdown_cell": -17, "text_line": 18.7, "heading": 23.7, "pa
       "code_cell": 34.4, "code_line": 17.6, "output_line": 17.3,
       "widget": 120}  # a widget's controls and its text under the figure (not stored: measured on 01's Play slide)
 SLIDE_WIDTH_PX, FIGURE_PX = 1180, 400  # FIGURE_PX: a picture whose size cannot be read
-SLACK_PX = 30  # cut this much before the screen's bottom: the estimate's mean error
+SLACK_PX = 50  # cut this much before the screen's bottom: the estimate's error (measured: bench/slide_heights.py)
+PROGRESS_PX = 30  # a progress bar (a widget with no picture)
+PICTURE_MARGIN_PX = 35  # around a picture on a slide (measured: slides of one figure cell came out 35 px taller)
+
+# Present mode's caps on one cell (see the module's docstring), in lines of code or printout and pixels
+CODE_LINES, FIGURE_CODE_LINES, OUTPUT_LINES, PICTURE_PX = 20, 8, 12, 420
+CSS_PATH = Path(__file__).resolve().parent.parent / "notebooks" / "rise.css"
+FIGURE_CELL = ".reveal .jp-CodeCell:has(.jp-OutputArea-output img)"
+
+
+def css() -> str:
+    """Present mode's style sheet: the caps above, in pixels (a box taller than its cap scrolls)."""
+    def box(lines, per_line):  # 10 px: the box's padding, so that its last line shows whole
+        return f"max-height: {round(lines * per_line + 10)}px; overflow-y: auto;"
+    return f"""/* Present mode (RISE, and the book's slides): keeps every slide on a 1280x720 screen. On a slide a long
+   listing scrolls in its box, a long printout too, and a picture is at most {PICTURE_PX} px tall; the notebook
+   shows all.
+   Written by python3 -m tools.slides from its CODE_LINES, FIGURE_CODE_LINES, OUTPUT_LINES and PICTURE_PX. */
+.reveal .jp-CodeCell .jp-InputArea-editor {{ {box(CODE_LINES, PX["code_line"])} }}
+{FIGURE_CELL} .jp-InputArea-editor {{ {box(FIGURE_CODE_LINES, PX["code_line"])} }}
+.reveal .jp-OutputArea-output pre {{ {box(OUTPUT_LINES, PX["output_line"])} }}
+.reveal .jp-OutputArea-output img {{ max-height: {PICTURE_PX}px; width: auto; max-width: 100%; }}
+"""
 ITEM = re.compile(r"\n(?=\s*(?:[-*]|\d+\.) )")  # a list item starts a new line
 
 
@@ -64,17 +90,21 @@ def cell_height(cell) -> float:
                 lines = sum(max(1, -(-len(" ".join(item.split())) // 150)) for item in ITEM.split(block))
                 height += PX["paragraph"] + PX["text_line"] * lines
         return height
-    height = PX["code_cell"] + PX["code_line"] * len(cell.source.splitlines())
-    for out in cell.get("outputs", []):
+    outputs = cell.get("outputs", [])
+    figure = any("image/png" in out.get("data", {}) for out in outputs)
+    code_lines = min(len(cell.source.splitlines()), FIGURE_CODE_LINES if figure else CODE_LINES)
+    height, text_lines = PX["code_cell"] + PX["code_line"] * code_lines, 0
+    for out in outputs:
         data = out.get("data", {})
         if WIDGET_VIEW in data:
-            height += PX["widget"]  # its controls (its stored picture is added below)
+            # its controls (its stored picture is added below); a widget with no picture is a progress bar
+            height += PX["widget"] if "image/png" in data else PROGRESS_PX
         if "image/png" in data:
-            height += png_height(data["image/png"])
+            height += min(PICTURE_PX, png_height(data["image/png"])) + PICTURE_MARGIN_PX
         elif out.get("output_type") == "stream" or WIDGET_VIEW not in data:
             text = "".join(out.get("text", "")) or "".join(data.get("text/plain", ""))
-            height += PX["output_line"] * sum(max(1, -(-len(line) // 160)) for line in text.splitlines())
-    return height
+            text_lines += sum(max(1, -(-len(line) // 160)) for line in text.splitlines())
+    return height + PX["output_line"] * min(OUTPUT_LINES, text_lines)  # JupyterLab joins a cell's printouts
 
 
 def slide_types(nb) -> list[str]:
@@ -132,7 +162,9 @@ def apply(nb) -> bool:
 def main(args: list[str]) -> int:
     from tools.notebooks import course_notebooks
 
-    stale = []
+    stale = [] if CSS_PATH.exists() and CSS_PATH.read_text() == css() else [CSS_PATH.name]
+    if stale and "--check" not in args:
+        CSS_PATH.write_text(css())
     for path in course_notebooks():
         nb = nbformat.read(path, as_version=4)
         if apply(nb):
