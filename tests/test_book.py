@@ -1,10 +1,12 @@
 """``dev.py book`` (tools/book.py): the static site of the stored notebooks. A contents page, a page and a deck of
 slides per notebook; every link inside the book leads to one of its files; every stored figure, widget pictures
 included, is an image on its page; the slides show the core path (every core heading, no ★ optional one); and in a
-real browser, offline, every page loads with no JavaScript error and no broken image (the slides need reveal.js
-from its CDN, so the browser leaves them out)."""
+real browser, offline (the book carries reveal.js, MathJax, require.js and jQuery, fetched once from the npm
+registry), every page and every deck of slides loads with no JavaScript error and no broken image, its maths typeset,
+and a deck steps from slide to slide."""
 
 import html
+import json
 import re
 
 import nbformat
@@ -17,7 +19,7 @@ from tools.slides import css
 
 pytestmark = pytest.mark.slow  # building the book converts every notebook (about 20 s): not in the fast lane
 NOTEBOOK_PATHS = course_notebooks()
-LINK = re.compile(r'(?:href|src)="([^"#]*)(?:#[^"]*)?"')
+LINK = re.compile(r'(?:href|src)="([^"#?]*)(?:[#?][^"]*)?"')
 
 
 @pytest.fixture(scope="module")
@@ -88,21 +90,35 @@ def test_every_stored_figure_and_widget_picture_is_an_image_on_its_page(book):
 
 
 @pytest.mark.browser
-def test_every_page_loads_offline_without_errors_or_broken_images(book, browser):
-    _, pages = book
+def test_every_page_and_deck_loads_offline_without_errors_or_broken_images(book, browser):
+    from lab_driver import skip_or_fail
+
+    out, pages = book
+    if not (out / "vendor").is_dir():
+        skip_or_fail("the book has no vendor/ folder (npm could not fetch reveal.js and MathJax): it needs the web")
+    decks = sorted((out / "slides").iterdir())
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
     errors = []
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    present = ("() => [...document.querySelectorAll('.reveal.ready .slides section.present')]"
+               ".filter(s => !s.querySelector('section')).map(s => s.innerText.slice(0, 80))[0]")
     try:
-        for path in pages:
+        for path in [*pages, *decks]:
             page.goto(path.as_uri(), wait_until="load")
             # the book's own images (data: and file: URLs); the Colab badge comes from the web, absent offline
             broken = page.evaluate("() => Array.from(document.images).filter(i => /^(data|file):/.test(i.src))"
                                    ".filter(i => !i.complete || !i.naturalWidth).map(i => i.src.slice(0, 60))")
             assert not broken, f"{path.name}: images that do not load: {broken}"
-            if path.name != "index.html":
-                assert page.evaluate("() => document.images.length") > 0
+            if path.name == "index.html":
+                continue
+            assert page.evaluate("() => document.images.length") > 0
+            page.wait_for_function("() => document.querySelectorAll('.MathJax_CHTML').length > 0", timeout=30_000)
+            if path in decks:
+                page.wait_for_function(f"() => ({present})() !== undefined", timeout=30_000)
+                first = page.evaluate(present)
+                page.keyboard.press("Space")
+                page.wait_for_function(f"() => ({present})() !== {json.dumps(first)}", timeout=10_000)
     finally:
         page.close()
     assert not errors, f"JavaScript errors: {errors}"

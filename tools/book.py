@@ -3,15 +3,20 @@
 One page per notebook (nbconvert's HTML exporter, JupyterLab's look), a contents page, and on every page links to
 the contents and to the previous and next notebook; and for each notebook, its core path as reveal.js slides
 (slides/NN_topic.slides.html: the cut of tools/slides.py and present mode's style sheet, for a room without a
-kernel; reveal.js comes from its CDN, so these need the internet). Nothing is run: a page shows what its notebook stores
-(``dev.py execute`` refreshes that), every figure as an image, and each widget as the picture of the figure it
-opens with (helpers.widgets stores one beside the live widget). Maths is typeset by MathJax, which the pages load
-from its CDN: offline, formulas show as TeX source. Written to build/book/ (``--out DIR`` for another folder);
-open build/book/index.html.
+kernel; nbconvert's reveal.js theme sets larger type than RISE, so a tall slide scrolls there). Nothing is run: a
+page shows what its notebook stores (``dev.py execute`` refreshes that), every figure as an image, and each widget as
+the picture of the figure it opens with (helpers.widgets stores one beside the live widget). The book works offline:
+it carries reveal.js, MathJax (maths typeset), require.js and jQuery in vendor/, fetched once from the npm registry
+(``VENDOR``; without npm, the pages load them from their CDNs). Written to build/book/ (``--out DIR`` for another
+folder); open build/book/index.html.
 """
 
 import html
 import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 
 from tools.notebooks import NOTEBOOKS, course_notebooks
@@ -22,6 +27,58 @@ BOOK = NOTEBOOKS.parent / "build" / "book"
 COURSE = "Deep learning from scratch: from one neuron to GPT-3"
 NAV_STYLE = ("font: 16px/1.5 system-ui, sans-serif; display: flex; gap: 2em; justify-content: space-between; "
              "max-width: 1100px; margin: 1em auto; padding: 0.6em 1em; background: #f3f4f6; border-radius: 6px")
+
+
+# The web libraries nbconvert's pages and slides load from CDNs, at the versions its templates ask for (jQuery
+# 2.0.3 is not on npm: 2.2.4, the last 2.x), fetched once from the npm registry into build/vendor/ and copied into
+# the book, so that it works offline: maths typeset, slides stepping. Without npm, the pages load them from the CDNs.
+VENDOR = {"reveal.js": "4.0.2", "mathjax": "2.7.7", "requirejs": "2.1.10", "jquery": "2.2.4"}
+VENDOR_DIR = NOTEBOOKS.parent / "build" / "vendor"
+MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"
+# What a package needs (paths in it; a folder keeps everything under it); MathJax's 71 MB shrink to about 9
+NEEDED = {"reveal.js": ("dist/", "plugin/", "LICENSE"), "requirejs": ("require.js", "LICENSE"),
+          "jquery": ("dist/jquery.min.js", "LICENSE.txt"),
+          "mathjax": ("MathJax.js", "LICENSE", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "config/local/",
+                      "extensions/", "jax/input/TeX/", "jax/output/CommonHTML/", "jax/output/PreviewHTML/",
+                      "jax/element/", "fonts/HTML-CSS/TeX/woff/", "fonts/HTML-CSS/TeX/otf/", "localization/en/")}
+
+
+def fetch_vendor() -> bool:
+    """Fetch VENDOR into VENDOR_DIR (once; `npm pack` checks each tarball against the registry's checksum). False,
+    with a note, when npm is missing or fails: then the book loads the libraries from their CDNs."""
+    missing = [name for name, version in VENDOR.items() if not (VENDOR_DIR / f"{name}@{version}").is_dir()]
+    if not missing:
+        return True
+    if shutil.which("npm") is None:
+        print("npm not found: the book will load reveal.js, MathJax, require.js and jQuery from their CDNs")
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        specs = [f"{name}@{VENDOR[name]}" for name in missing]
+        done = subprocess.run(["npm", "pack", *specs, "--silent", "--pack-destination", tmp], capture_output=True,
+                              text=True, timeout=600)
+        if done.returncode:
+            print(f"npm pack {' '.join(specs)} failed ({done.stderr.strip()[-300:]}): the book will load them from "
+                  "their CDNs")
+            return False
+        for name in missing:
+            (tarball,) = Path(tmp).glob(f"{name}-{VENDOR[name]}.tgz")
+            dest = VENDOR_DIR / f"{name}@{VENDOR[name]}"
+            with tarfile.open(tarball) as tar:
+                members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith("package/")
+                           and m.name[len("package/"):].startswith(NEEDED[name])]
+                for m in members:
+                    m.name = m.name[len("package/"):]
+                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python >= 3.10.12
+                tar.extractall(dest.with_suffix(".part"), members=members, **safe)
+            dest.with_suffix(".part").rename(dest)
+    return True
+
+
+def library_urls(prefix: str) -> dict:
+    """The exporters' settings that load VENDOR from `prefix` (the book's vendor/ folder, relative to a page)."""
+    lib = {name: f"{prefix}/{name}@{version}" for name, version in VENDOR.items()}
+    return {"mathjax_url": f"{lib['mathjax']}/MathJax.js?config={MATHJAX_CONFIG}",
+            "require_js_url": f"{lib['requirejs']}/require.js", "jquery_url": f"{lib['jquery']}/dist/jquery.min.js"}
 
 
 def title_of(nb) -> str:
@@ -78,8 +135,12 @@ def build(out: Path = BOOK, paths: list[Path] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "index.html"]
     written[0].write_text(contents(entries, [core_and_full(nb) for nb in notebooks]), encoding="utf-8")
-    exporter = HTMLExporter(template_name="lab")
-    slides = SlidesExporter(reveal_scroll=True, reveal_width="1280", reveal_height="720")
+    offline = fetch_vendor()
+    if offline:
+        shutil.copytree(VENDOR_DIR, out / "vendor", dirs_exist_ok=True)
+    exporter = HTMLExporter(template_name="lab", **(library_urls("vendor") if offline else {}))
+    urls = library_urls("../vendor") | {"reveal_url_prefix": f"../vendor/reveal.js@{VENDOR['reveal.js']}"}
+    slides = SlidesExporter(reveal_scroll=True, reveal_width="1280", reveal_height="720", **(urls if offline else {}))
     (out / "slides").mkdir(exist_ok=True)
     for k, (path, nb) in enumerate(zip(paths, notebooks, strict=True)):
         page, title = entries[k]

@@ -60,8 +60,11 @@ def css() -> str:
    listing scrolls in its box, a long printout too, and a picture is at most {PICTURE_PX} px tall; the notebook
    shows all.
    Written by python3 -m tools.slides from its CODE_LINES, FIGURE_CODE_LINES, OUTPUT_LINES and PICTURE_PX. */
-.reveal .jp-CodeCell .jp-InputArea-editor {{ {box(CODE_LINES, PX["code_line"])} }}
-{FIGURE_CELL} .jp-InputArea-editor {{ {box(FIGURE_CODE_LINES, PX["code_line"])} }}
+/* the listing's box: JupyterLab's editor; in nbconvert's slides the editor is a table cell, so the .highlight in it */
+.reveal .jp-CodeCell .jp-InputArea-editor, .reveal .jp-CodeCell .jp-InputArea-editor .highlight {{
+  {box(CODE_LINES, PX["code_line"])} }}
+{FIGURE_CELL} .jp-InputArea-editor, {FIGURE_CELL} .jp-InputArea-editor .highlight {{
+  {box(FIGURE_CODE_LINES, PX["code_line"])} }}
 .reveal .jp-OutputArea-output pre {{ {box(OUTPUT_LINES, PX["output_line"])} }}
 .reveal .jp-OutputArea-output img {{ max-height: {PICTURE_PX}px; width: auto; max-width: 100%; }}
 """
