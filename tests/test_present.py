@@ -190,8 +190,8 @@ def test_a_notebook_is_presented_as_slides_with_a_live_slider(notebook, browser,
     texts = [re.sub(r"^\[[ \d*]*\]:\s*", "", s["text"].strip()) for s in shown]
     print("\n".join(f"{k:2d}: {text.splitlines()[0][:70]}" for k, text in enumerate(texts)))
     assert len(shown) == len(expected), f"{len(shown)} slides shown, the core path has {len(expected)}"
-    tall = [(k, s["height"], text.splitlines()[0][:40]) for k, (s, text) in enumerate(zip(shown, texts, strict=True))
-            if s["height"] > SCREEN["height"]]
+    tall = [(k, round(s["top"] + s["height"]), text.splitlines()[0][:40])  # where the slide's content ends
+            for k, (s, text) in enumerate(zip(shown, texts, strict=True)) if s["top"] + s["height"] > SCREEN["height"]]
     assert not tall, f"slides taller than the {SCREEN['height']} px screen (slide, px, first line): {tall}"
     # The first words of each slide against its cell's first line, maths left out: rendered maths can break the
     # slide's text into lines, so the slide's words are read across its lines.
