@@ -99,8 +99,11 @@ def test_every_page_and_deck_loads_offline_without_errors_or_broken_images(book,
     decks = sorted((out / "slides").iterdir())
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
-    errors = []
+    errors, failed = [], set()
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    # a request cut short by going on to the next page (net::ERR_ABORTED) is no failure
+    page.on("requestfailed", lambda request: request.failure == "net::ERR_ABORTED"
+            or failed.add(request.url.split("?")[0]))
     present = ("() => [...document.querySelectorAll('.reveal.ready .slides section.present')]"
                ".filter(s => !s.querySelector('section')).map(s => s.innerText.slice(0, 80))[0]")
     try:
@@ -122,3 +125,6 @@ def test_every_page_and_deck_loads_offline_without_errors_or_broken_images(book,
     finally:
         page.close()
     assert not errors, f"JavaScript errors: {errors}"
+    # only the web's: the Colab badge, and the fonts reveal.js's theme imports (offline the browser uses its own)
+    web = ("https://colab.research.google.com/", "https://fonts.googleapis.com/")
+    assert not [url for url in failed if not url.startswith(web)], f"requests that need the web: {sorted(failed)}"

@@ -51,6 +51,7 @@ NOTEBOOKS = (sorted(p.name for p in NOTEBOOKS_DIR.glob("[01]*.ipynb")) if os.env
 WIDGET_CALL = "interactive_plot("
 SCREEN = {"width": RISE["width"], "height": RISE["height"]}
 SLIDE_S = 120  # only a hang reaches it: RISE's page and a cell's run take seconds
+STEP_MS = 1000  # after Space: reveal.js's transition (0.8 s) is over, so the slide stands where it stays
 
 # The leaf <section> that reveal.js shows now (a slide without sub-slides, or the sub-slide shown).
 PRESENT = ("[...document.querySelectorAll('.reveal .slides section.present')]"
@@ -140,7 +141,7 @@ def test_a_notebook_is_presented_as_slides_with_a_live_slider(notebook, browser,
                 widget_slide = len(shown) - 1
                 break  # run it here (below), then walk on
             page.keyboard.press("Space")
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(STEP_MS)
         assert widget_slide is not None, f"no slide shows a cell that calls {WIDGET_CALL}"
 
         # 4. Run the widget cell on its slide and move its first slider: the figure changes.
@@ -183,7 +184,7 @@ def test_a_notebook_is_presented_as_slides_with_a_live_slider(notebook, browser,
             elif pressed:
                 break  # the last slide: the space bar stays on it
             page.keyboard.press("Space")
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(STEP_MS)
     finally:
         lab.close()
         context.close()

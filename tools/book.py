@@ -35,7 +35,10 @@ NAV_STYLE = ("font: 16px/1.5 system-ui, sans-serif; display: flex; gap: 2em; jus
 VENDOR = {"reveal.js": "4.0.2", "mathjax": "2.7.7", "requirejs": "2.1.10", "jquery": "2.2.4"}
 VENDOR_DIR = NOTEBOOKS.parent / "build" / "vendor"
 MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"
-# What a package needs (paths in it; a folder keeps everything under it); MathJax's 71 MB shrink to about 9
+# nbconvert's slides import mermaid (diagrams) from its CDN on every deck; the course draws none: an empty module
+MERMAID_STUB = "data:text/javascript,export default {initialize() {}};"
+# What a package needs (paths in it; a folder keeps everything under it): MathJax's 60 MB shrink to about 4, the
+# whole vendor/ folder is about 10
 NEEDED = {"reveal.js": ("dist/", "plugin/", "LICENSE"), "requirejs": ("require.js", "LICENSE"),
           "jquery": ("dist/jquery.min.js", "LICENSE.txt"),
           "mathjax": ("MathJax.js", "LICENSE", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "config/local/",
@@ -78,7 +81,8 @@ def library_urls(prefix: str) -> dict:
     """The exporters' settings that load VENDOR from `prefix` (the book's vendor/ folder, relative to a page)."""
     lib = {name: f"{prefix}/{name}@{version}" for name, version in VENDOR.items()}
     return {"mathjax_url": f"{lib['mathjax']}/MathJax.js?config={MATHJAX_CONFIG}",
-            "require_js_url": f"{lib['requirejs']}/require.js", "jquery_url": f"{lib['jquery']}/dist/jquery.min.js"}
+            "require_js_url": f"{lib['requirejs']}/require.js", "jquery_url": f"{lib['jquery']}/dist/jquery.min.js",
+            "mermaid_js_url": MERMAID_STUB}
 
 
 def title_of(nb) -> str:

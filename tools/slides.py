@@ -7,12 +7,13 @@ The cut follows the notebook's own structure, so it needs no upkeep by hand:
 - a code cell whose output draws a figure or a widget starts a sub-slide, so that its picture gets the screen;
 - every cell of a section marked ★ optional (tools/reading_time.py) is skipped, and so is the Colab setup cell:
   a class is shown the core path, and Run All still runs everything;
-- every other cell continues the slide above it, unless the slide would then be taller than the 1280x720 screen:
-  then the cell starts a sub-slide (``cell_height`` estimates each cell's height). Only a cell taller than the
-  screen by itself is kept on it by present mode's style sheet (``CSS``: notebooks/rise.css, which RISE loads for
-  every notebook beside it; the book's slides carry it too): on a slide, a long listing shows in a box of at most
-  ``CODE_LINES`` lines that scrolls (``FIGURE_CODE_LINES`` above a figure, so that the figure gets the screen), a long
-  printout in a box of ``OUTPUT_LINES``, and a picture at most ``PICTURE_PX`` tall. The notebook itself shows all.
+- every other cell continues the slide above it, unless the slide would then pass ``SLACK_PX`` above the bottom of
+  the 1280x720 screen: then the cell starts a sub-slide (``cell_height`` estimates each cell's height). A cell cannot
+  be split, so present mode's style sheet (``css()``, written to ``CSS_PATH``, notebooks/rise.css, which RISE loads
+  for every notebook beside it; the book's slides carry it too) caps every cell on a slide: a listing shows in a box
+  of at most ``CODE_LINES`` lines that scrolls (``FIGURE_CODE_LINES`` above a figure, so that the figure gets the
+  screen), a printout in a box of ``OUTPUT_LINES``, and a picture at most ``PICTURE_PX`` tall. The notebook itself
+  shows all. bench/slide_heights.py measures every slide in RISE (tests/test_slides.py checks its measurement).
 
     python3 -m tools.slides          write the slide types into every notebook (only metadata changes) and rise.css
     python3 -m tools.slides --check  exit 1 if a notebook's slide types or rise.css are not the ones computed here
@@ -35,14 +36,16 @@ RISE = {"scroll": True, "width": 1280, "height": 720, "center": False, "start_sl
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FIGURE_TYPES = ("image/png", "image/svg+xml", WIDGET_VIEW)
 
-# A cell's height on a RISE slide at 1280x720, in pixels: a linear fit to all 237 slides of the 13 notebooks as
-# measured in RISE in Chromium at 1280x720 (2026-12-07; mean error 23 px, largest 158 px). Markdown re-wraps at
-# about 150 characters a line; a figure shows at its stored size, narrowed to fit the slide's width.
+# A cell's height on a RISE slide at 1280x720, in pixels: a linear fit to the 237 slides of the 13 notebooks as
+# measured in RISE in Chromium at 1280x720 before the caps below (2026-12-07). Markdown re-wraps at about 150
+# characters a line; a figure shows at its stored size, narrowed to fit the slide's width. Against the 424 slides
+# measured with the caps (bench/results/slide_heights.json) it is 34 px off on average, at most 144 px; the
+# measurement, not the estimate, shows that every slide fits.
 PX = {"slide": 43, "markdown_cell": -17, "text_line": 18.7, "heading": 23.7, "paragraph": 31, "display_math": 34.6,
       "code_cell": 34.4, "code_line": 17.6, "output_line": 17.3,
       "widget": 120}  # a widget's controls and its text under the figure (not stored: measured on 01's Play slide)
 SLIDE_WIDTH_PX, FIGURE_PX = 1180, 400  # FIGURE_PX: a picture whose size cannot be read
-SLACK_PX = 50  # cut this much before the screen's bottom: the estimate's error (measured: bench/slide_heights.py)
+SLACK_PX = 50  # cut this much before the screen's bottom: a margin for the estimate's error
 PROGRESS_PX = 30  # a progress bar (a widget with no picture)
 PICTURE_MARGIN_PX = 35  # around a picture on a slide (measured: slides of one figure cell came out 35 px taller)
 
@@ -56,9 +59,9 @@ def css() -> str:
     """Present mode's style sheet: the caps above, in pixels (a box taller than its cap scrolls)."""
     def box(lines, per_line):  # 10 px: the box's padding, so that its last line shows whole
         return f"max-height: {round(lines * per_line + 10)}px; overflow-y: auto;"
-    return f"""/* Present mode (RISE, and the book's slides): keeps every slide on a 1280x720 screen. On a slide a long
-   listing scrolls in its box, a long printout too, and a picture is at most {PICTURE_PX} px tall; the notebook
-   shows all.
+    return f"""/* Present mode (RISE; the book's slides carry it too, where larger type can still need a scroll): keeps
+   every slide on a 1280x720 screen. On a slide a long listing scrolls in its box, a long printout too, and a
+   picture is at most {PICTURE_PX} px tall; the notebook shows all.
    Written by python3 -m tools.slides from its CODE_LINES, FIGURE_CODE_LINES, OUTPUT_LINES and PICTURE_PX. */
 /* the listing's box: JupyterLab's editor; in nbconvert's slides the editor is a table cell, so the .highlight in it */
 .reveal .jp-CodeCell .jp-InputArea-editor, .reveal .jp-CodeCell .jp-InputArea-editor .highlight {{
