@@ -40,7 +40,7 @@ def measure(names: list[str], shots: Path | None = None) -> dict[str, list[dict]
     order]}; with `shots`, a screenshot of every slide there (NN_topic-SS.png)."""
     from lab_driver import (
         LabServer,
-                free_port,
+        free_port,
         lab_command,
         lab_environment,
         stop,
